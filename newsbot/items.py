@@ -1,0 +1,34 @@
+"""The one record newsbot produces: one `Article` per devdiscourse.com story.
+
+Every field is documented (meaning, type, format, example) in the README's record table;
+that table and this class must say the same thing.
+"""
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Article:
+    id: str | None = None
+    url: str | None = None
+    section: str | None = None
+    sector: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    source: str | None = None
+    author: str | None = None
+    location: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    image_url: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    body: str | None = None
+    syndicated: bool | None = None
+    tags: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    language: str | None = None
+    crawled_at: str | None = None
+
+
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

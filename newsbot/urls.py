@@ -1,0 +1,58 @@
+"""URL rules of devdiscourse.com (SITE.md §1) and the mapping of production links onto a mirror."""
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+PRODUCTION_BASE_URL = "https://www.devdiscourse.com"
+PRODUCTION_HOSTS = frozenset({"devdiscourse.com", "www.devdiscourse.com"})
+
+# /article/<label>/<NewsId>-<slug>, /article/<NewsId>-<slug>; the server reads only the leading
+# digits of the last segment, so the slug may be anything or absent.
+ARTICLE_PATH_RE = re.compile(r"^/article/(?:(?P<label>[a-z0-9-]+)/)?(?P<id>\d+)(?:[^/]*)$")
+NO_LABEL = "agency-wire"
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an absolute URL, with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def onto_base(url: str, base_url: str) -> str:
+    """Point a production devdiscourse.com URL at `base_url` (a mirror); leave others as they are.
+
+    The replica, like a true mirror, prints production URLs in canonicals and links; requests for
+    them must go to the mirror.
+    """
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() not in PRODUCTION_HOSTS:
+        return url
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def article_match(url: str) -> re.Match[str] | None:
+    return ARTICLE_PATH_RE.match(urlsplit(url).path)
+
+
+def is_article_url(url: str) -> bool:
+    return article_match(url) is not None
+
+
+def news_id(url: str) -> str | None:
+    """The NewsId of an article URL (digits only), or None for any other URL."""
+    match = article_match(url)
+    return match["id"] if match else None
+
+
+def section(url: str) -> str | None:
+    """The label of an article URL; `agency-wire` is what the site uses for articles without one."""
+    match = article_match(url)
+    return match["label"] if match and match["label"] else None
+
+
+def desktop_url(url: str) -> str:
+    """An article URL without its query (drops `?amp` and tracking parameters) and fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
