@@ -56,3 +56,23 @@ def desktop_url(url: str) -> str:
     """An article URL without its query (drops `?amp` and tracking parameters) and fragment."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+# SITE.md §1: the labels known today. New ones can appear; any [a-z0-9-]+ is accepted.
+LABELS: tuple[str, ...] = (
+    "headlines",
+    "international",
+    "business",
+    "technology",
+    "politics",
+    "law-order",
+    "health",
+    "education",
+    "entertainment",
+    "science-environment",
+    "sports-games",
+    "other",
+    "national",
+    "lifestyle",
+)
+LABEL_RE = re.compile(r"^[a-z0-9-]+$")
