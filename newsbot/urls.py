@@ -10,6 +10,8 @@ PRODUCTION_HOSTS = frozenset({"devdiscourse.com", "www.devdiscourse.com"})
 # digits of the last segment, so the slug may be anything or absent.
 ARTICLE_PATH_RE = re.compile(r"^/article/(?:(?P<label>[a-z0-9-]+)/)?(?P<id>\d+)(?:[^/]*)$")
 NO_LABEL = "agency-wire"
+# Legacy `/Home/Detail/<GUID>` links answer 301 to the article (SITE.md §1).
+LEGACY_DETAIL_RE = re.compile(r"^/home/detail/[0-9a-f-]+/?$", re.IGNORECASE)
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -38,6 +40,10 @@ def article_match(url: str) -> re.Match[str] | None:
 
 def is_article_url(url: str) -> bool:
     return article_match(url) is not None
+
+
+def is_legacy_article_url(url: str) -> bool:
+    return LEGACY_DETAIL_RE.match(urlsplit(url).path) is not None
 
 
 def news_id(url: str) -> str | None:

@@ -1,0 +1,236 @@
+"""Extract one article page into an `Article`: every field through its fallback chain.
+
+Visible markup first, then meta tags, then JSON-LD (which is often invalid on this site). The
+values go into `ArticleLoader`, which normalises them; nothing here decides formats.
+"""
+
+from datetime import UTC, datetime
+
+from itemloaders.processors import MapCompose
+from lxml import etree
+from parsel import Selector, SelectorList
+from scrapy.http import Response
+
+from newsbot import selectors as css
+from newsbot import urls
+from newsbot.items import Article
+from newsbot.loaders import ArticleLoader
+from newsbot.processors import (
+    author_from_href,
+    byline_created,
+    byline_location,
+    byline_source,
+    byline_updated,
+    caption_part,
+    clean_text,
+    credit_part,
+    has_disclaimer,
+    is_syndicated,
+    parse_json_ld,
+    sector_from_href,
+    split_keywords,
+    subtitle_from_description,
+    unescape_html,
+    utc_iso,
+)
+
+# Their text is code or furniture, never words of the story.
+_SILENT_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg")
+_TEXT_XPATH = etree.XPath(
+    ".//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _SILENT_TAGS) + ")] | .//br"
+)
+_SUBTITLE_FROM_DESCRIPTION = MapCompose(subtitle_from_description)
+_SECTOR_FROM_HREF = MapCompose(sector_from_href)
+_ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle"}
+
+
+def element_text(selector: Selector) -> str:
+    """The text a reader sees in an element: no script or style, a space for each `<br>`."""
+    root = selector.root
+    if isinstance(root, str):
+        return root
+    return "".join(node if isinstance(node, str) else " " for node in _TEXT_XPATH(root))
+
+
+def texts(selection: SelectorList) -> list[str]:
+    return [element_text(selector) for selector in selection]
+
+
+def body_paragraphs(body: Selector) -> list[str]:
+    """One text per outermost `p`, `li`, `h2` to `h4`, or table row (cells joined by ` | `)."""
+    paragraphs = []
+    for block in body.xpath(css.BODY_BLOCKS):
+        if block.root.tag == "tr":
+            cells = (clean_text(element_text(cell)) for cell in block.xpath(css.TABLE_CELLS))
+            paragraphs.append(" | ".join(cell for cell in cells if cell))
+        else:
+            paragraphs.append(element_text(block))
+    if not paragraphs:  # text straight inside the container, without blocks
+        paragraphs.append(element_text(body))
+    return paragraphs
+
+
+def first_match(response: Response, queries: tuple[str, ...], xpath: bool = False) -> Selector:
+    """The first element matched by the first query in a fallback chain that matches; else None."""
+    for query in queries:
+        found = response.xpath(query) if xpath else response.css(query)
+        if found:
+            return found[0]
+    return None
+
+
+def json_ld(response: Response) -> tuple[dict, dict]:
+    """The page's NewsArticle and BreadcrumbList objects ({} when missing or unreadable)."""
+    article, breadcrumbs = {}, {}
+    for block in response.css(css.JSON_LD).getall():
+        for obj in parse_json_ld(block):
+            kind = obj.get("@type")
+            kinds = set(kind) if isinstance(kind, list) else {kind}
+            if kinds & _ARTICLE_TYPES and not article:
+                article = obj
+            elif "BreadcrumbList" in kinds and not breadcrumbs:
+                breadcrumbs = obj
+    return article, breadcrumbs
+
+
+def byline_text(response: Response, byline: Selector | None) -> str:
+    """The byline as text, `PTI | Moscow | Updated: … | Created: …`, on desktop or AMP."""
+    if byline is not None:
+        return element_text(byline)
+    amp_parts = texts(response.css(css.AMP_SOURCE)[:1]) + texts(response.css(css.AMP_TIMES)[:1])
+    return " | ".join(amp_parts)
+
+
+def is_article_page(response: Response) -> bool:
+    """An article page names a NewsId in its canonical URL or its own URL."""
+    return bool(urls.news_id(article_url(response)))
+
+
+def article_url(response: Response) -> str:
+    url = response.css(css.CANONICAL).get() or response.css(css.OG_URL).get()
+    url = clean_text(url or "")
+    return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
+
+
+def extract_article(response: Response) -> Article:
+    loader = ArticleLoader(response=response)
+    ld_article, ld_breadcrumbs = json_ld(response)
+    byline = first_match(response, css.BYLINES, xpath=True)
+    byline_line = byline_text(response, byline)
+
+    url = article_url(response)
+    loader.add_value("url", url)
+    loader.add_value("id", urls.news_id(url) or urls.news_id(response.url))
+    loader.add_value("section", urls.section(url) or urls.NO_LABEL)
+
+    loader.add_value("title", texts(response.css(css.TITLE)))
+    loader.add_css("title", css.OG_TITLE)
+    loader.add_css("title", css.DOCUMENT_TITLE)
+    loader.add_value("title", _ld_string(ld_article.get("headline")))
+
+    loader.add_value("subtitle", texts(response.css(css.SUBTITLE)))
+    loader.add_value("subtitle", response.css(css.DESCRIPTION).get(), _SUBTITLE_FROM_DESCRIPTION)
+
+    _add_source_and_author(loader, byline, byline_line, ld_article)
+    loader.add_value("location", byline_location(byline_line))
+    _add_times(loader, response, byline_line, ld_article)
+    _add_image(loader, response, ld_article)
+    _add_body(loader, response)
+
+    loader.add_value("tags", texts(response.css(css.TAG_LINKS)))
+    if not loader.get_collected_values("tags"):
+        loader.add_value("tags", split_keywords(response.css(css.NEWS_KEYWORDS).get() or ""))
+    loader.add_value("countries", texts(response.css(css.COUNTRIES)))
+
+    loader.add_value("sector", response.css(css.BREADCRUMB_LINKS).getall(), _SECTOR_FROM_HREF)
+    loader.add_value("sector", _ld_breadcrumb_urls(ld_breadcrumbs), _SECTOR_FROM_HREF)
+    loader.add_css("language", css.HTML_LANG)
+    loader.add_value("language", "en")
+    loader.add_value("crawled_at", utc_iso(datetime.now(UTC)))
+    article = loader.load_item()
+    if article.updated is None:  # never updated: the page shows one time
+        article.updated = article.created
+    return article
+
+
+def _add_source_and_author(
+    loader: ArticleLoader, byline: Selector | None, line: str, ld_article: dict
+) -> None:
+    author_links = byline.css(css.AUTHOR_LINK) if byline is not None else []
+    if author_links:  # a blog post: the byline names its author, not the publication
+        loader.add_value("author", texts(author_links))
+        loader.add_value("author", author_links.attrib.get("href"), MapCompose(author_from_href))
+    response = loader.context["response"]
+    if byline is not None:
+        loader.add_value("source", byline.css(css.SOURCE_LINK).getall())
+    else:
+        loader.add_value("source", response.css(css.AMP_SOURCE).css("a::text").getall())
+    if not author_links:
+        loader.add_value("source", byline_source(line))
+    loader.add_value("source", texts(response.css(css.FIRST_PUBLISHED_IN)))
+    loader.add_css("source", css.META_AUTHOR)
+    if not author_links:
+        loader.add_value("source", _ld_string(_ld_author_name(ld_article)))
+
+
+def _add_times(loader: ArticleLoader, response: Response, line: str, ld_article: dict) -> None:
+    loader.add_value("created", byline_created(line))
+    loader.add_css("created", css.META_PUBLISHED)
+    loader.add_value("created", _ld_string(ld_article.get("datePublished")))
+    loader.add_value("updated", byline_updated(line))
+    loader.add_css("updated", css.META_MODIFIED)
+    loader.add_value("updated", _ld_string(ld_article.get("dateModified")))
+
+
+def _add_image(loader: ArticleLoader, response: Response, ld_article: dict) -> None:
+    figure = response.css(css.FIGURE)
+    for query in css.FIGURE_IMAGES:
+        loader.add_value("image_url", figure.css(query).getall())
+    loader.add_css("image_url", css.AMP_IMAGE)
+    loader.add_css("image_url", css.VIDEO_POSTER)
+    loader.add_css("image_url", css.OG_IMAGE)
+    loader.add_value("image_url", _ld_image_url(ld_article))
+    if loader.get_output_value("image_url") is None:
+        return  # the caption of a stock or missing image is the title, not a caption
+    captions = texts(figure.css(css.FIGURE_CAPTION)) or texts(response.css(css.AMP_CAPTION))
+    loader.add_value("image_caption", captions[:1], MapCompose(caption_part))
+    loader.add_value("image_credit", captions[:1], MapCompose(credit_part))
+
+
+def _add_body(loader: ArticleLoader, response: Response) -> None:
+    body = first_match(response, css.BODIES)
+    paragraphs = body_paragraphs(body) if body is not None else []
+    loader.add_value("body", paragraphs)
+    source = loader.get_output_value("source")
+    loader.add_value("syndicated", is_syndicated(source, has_disclaimer(paragraphs)))
+
+
+def _ld_string(value: object) -> str | None:
+    return unescape_html(value) if isinstance(value, str) else None
+
+
+def _ld_author_name(ld_article: dict) -> object:
+    author = ld_article.get("author")
+    if isinstance(author, list):
+        author = author[0] if author else None
+    return author.get("name") if isinstance(author, dict) else author
+
+
+def _ld_image_url(ld_article: dict) -> str | None:
+    image = ld_article.get("image")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        image = image.get("url")
+    return _ld_string(image)
+
+
+def _ld_breadcrumb_urls(ld_breadcrumbs: dict) -> list[str]:
+    found = []
+    elements = ld_breadcrumbs.get("itemListElement")
+    for element in elements if isinstance(elements, list) else []:
+        item = element.get("item") if isinstance(element, dict) else None
+        url = item.get("@id") if isinstance(item, dict) else item
+        if isinstance(url, str):
+            found.append(url)
+    return found

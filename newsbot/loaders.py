@@ -1,0 +1,51 @@
+"""`ArticleLoader`: which normalising functions (newsbot/processors.py) each field goes through.
+
+Values are added most visible source first (markup, then meta tags, then JSON-LD); `TakeFirst`
+keeps the first one that survives normalisation, which is what makes each field a fallback chain.
+"""
+
+from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from newsbot.items import Article
+from newsbot.processors import (
+    clean_text,
+    distinct,
+    distinct_tags,
+    drop_boilerplate,
+    drop_stock_image,
+    image_from_proxy,
+    join_paragraphs,
+    parse_datetime,
+    reconcile_times,
+    strip_title_suffix,
+)
+
+
+def absolute_url(url: str, loader_context: dict) -> str | None:
+    """Resolve against the page URL, as the browser would (`img src` may be relative)."""
+    text = clean_text(url)
+    return loader_context["response"].urljoin(text) if text else None
+
+
+class ArticleLoader(ItemLoader):
+    default_item_class = Article
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    title_in = MapCompose(clean_text, strip_title_suffix, clean_text)
+
+    created_in = MapCompose(parse_datetime)
+    created_out = Compose(reconcile_times)
+    updated_in = MapCompose(parse_datetime)
+    updated_out = Compose(reconcile_times)
+
+    image_url_in = MapCompose(clean_text, image_from_proxy, absolute_url, drop_stock_image)
+
+    body_in = MapCompose(clean_text, drop_boilerplate)
+    body_out = Compose(join_paragraphs)
+
+    syndicated_in = Identity()
+
+    tags_out = Compose(distinct_tags)
+    countries_out = Compose(distinct)

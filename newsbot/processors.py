@@ -1,0 +1,310 @@
+"""Normalising functions: small, pure and typed, wired into `ArticleLoader` (newsbot/loaders.py).
+
+Each takes one raw value as the page gives it and returns the normalised value, or None when
+there is nothing usable (MapCompose then drops it, so the next source in a fallback chain wins).
+"""
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import dateparser
+
+# India Standard Time: UTC+05:30 all year. The site stores UTC and prints IST (SITE.md §6).
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI", "AFP"})
+SYNDICATED_DISCLAIMER = (
+    "(This story has not been edited by Devdiscourse staff and is auto-generated from a "
+    "syndicated feed.)"
+)
+AGENCY_INPUTS_DISCLAIMER = "(With inputs from agencies.)"
+APP_LINE = "Download The Devdiscourse News App for Latest News."
+MAX_TAGS = 20
+STOCK_IMAGE_PATH = "/images/newstheme.jpg"
+
+_SPACE_RE = re.compile(r"\s+")
+# Zero-width characters and the BOM carry no text but defeat equality tests on titles and tags.
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_BYLINE_TIME_RE = re.compile(
+    r"(?P<day>\d{1,2})-(?P<month>\d{1,2})-(?P<year>\d{4})\s+"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?:\s*IST)?\s*$",
+    re.IGNORECASE,
+)
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_TIME_PART_RE = {
+    "Created": re.compile(r"Created\s*:\s*([^|]*)", re.IGNORECASE),
+    "Updated": re.compile(r"Updated\s*:\s*([^|]*)", re.IGNORECASE),
+}
+_TITLE_SUFFIX_RE = re.compile(r"\s+(?:\|\s*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*|-\s*Devdiscourse)$")
+_CREDIT_PREFIX_RE = re.compile(r"^\s*Image\s+Credit\s*:?", re.IGNORECASE)
+_CREDIT_SPLIT_RE = re.compile(r"Image\s+Credit\s*:", re.IGNORECASE)
+_STOCK_DESCRIPTION_RE = re.compile(r"^Read more about .* on Devdiscourse\.?$", re.DOTALL)
+_SECTOR_PATH_RE = re.compile(r"^/news/(?P<sector>[a-z0-9-]+)/?$")
+# The 2024+ NewsArticle block prints `"description": <text>,` without quotes (SITE.md §5.1).
+_UNQUOTED_DESCRIPTION_RE = re.compile(r'"description"\s*:\s*(?!["{\[]|null|true|false)[^\n]*\n')
+_TRAILING_COMMA_RE = re.compile(r",(\s*[}\]])")
+_BOILERPLATE = frozenset(
+    text.casefold() for text in (SYNDICATED_DISCLAIMER, AGENCY_INPUTS_DISCLAIMER, APP_LINE)
+)
+_DISCLAIMERS = frozenset(
+    text.casefold() for text in (SYNDICATED_DISCLAIMER, AGENCY_INPUTS_DISCLAIMER)
+)
+_DATEPARSER_SETTINGS = {
+    "DATE_ORDER": "DMY",
+    "PREFER_DAY_OF_MONTH": "first",
+    "TIMEZONE": "Asia/Kolkata",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "STRICT_PARSING": True,
+}
+
+
+def clean_text(text: str) -> str | None:
+    """Collapse every run of whitespace to one space and trim; None for nothing left."""
+    collapsed = _SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)).strip()
+    return collapsed or None
+
+
+def unescape_html(text: str) -> str:
+    """JSON-LD strings arrive HTML-escaped (`&#x27;`); script text is not decoded by the parser."""
+    return html.unescape(text)
+
+
+def strip_title_suffix(title: str) -> str:
+    """`Title | Science-Environment` or `Title - Devdiscourse` → `Title` (og:title, <title>)."""
+    return _TITLE_SUFFIX_RE.sub("", title.strip())
+
+
+def byline_created(byline: str) -> str | None:
+    """The text after `Created:` in a byline, e.g. `02-03-2020 17:29 IST`."""
+    return _byline_part(byline, "Created")
+
+
+def byline_updated(byline: str) -> str | None:
+    """The text after `Updated:` in a byline, e.g. `02-03-2020 17:54 IST`."""
+    return _byline_part(byline, "Updated")
+
+
+def _byline_part(byline: str, name: str) -> str | None:
+    match = _TIME_PART_RE[name].search(byline)
+    return clean_text(match[1]) if match else None
+
+
+def byline_parts(byline: str) -> list[str]:
+    """The byline's non-time parts in order: source or author first, then the dateline city."""
+    parts = (clean_text(part) for part in byline.split("|"))
+    return [p for p in parts if p and not re.match(r"(?i)(updated|created)\s*:", p)]
+
+
+def byline_source(byline: str) -> str | None:
+    """The first part of a byline (`PTI | Moscow | Updated: …` → `PTI`)."""
+    parts = byline_parts(byline)
+    return parts[0] if parts else None
+
+
+def byline_location(byline: str) -> str | None:
+    """The dateline city: the part after the source (`PTI | Moscow | Updated: …` → `Moscow`)."""
+    parts = byline_parts(byline)
+    return parts[1] if len(parts) > 1 else None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """A site time as an aware datetime in IST, or None when it is not a real, zoned time.
+
+    The site's own formats take an exact fast path: the byline's day-first `dd-MM-yyyy HH:mm IST`
+    and ISO 8601 with an offset. An ISO time without an offset is refused (SITE.md §5.3: the AMP
+    JSON-LD prints those and they are not to be trusted). Anything else goes to dateparser,
+    told that IST is UTC+05:30 and that days come first.
+    """
+    text = clean_text(text) or ""
+    text = re.sub(r"^(?:updated|created)\s*:\s*", "", text, flags=re.IGNORECASE)
+    if not text:
+        return None
+    if match := _BYLINE_TIME_RE.match(text):
+        return _byline_datetime(match)
+    if _ISO_RE.match(text):
+        return _iso_datetime(text)
+    return _dateparser_datetime(text)
+
+
+def _byline_datetime(match: re.Match[str]) -> datetime | None:
+    try:
+        return datetime(
+            int(match["year"]),
+            int(match["month"]),
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            int(match["second"] or 0),
+            tzinfo=IST,
+        )
+    except ValueError:  # 31-02-2020 or 25:61: the page is wrong, guessing would be worse
+        return None
+
+
+def _iso_datetime(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(IST) if parsed.tzinfo else None
+
+
+def _dateparser_datetime(text: str) -> datetime | None:
+    # dateparser reads "IST" as Israel (+02:00); spell the offset out instead.
+    text = re.sub(r"\bIST\b", "+0530", text)
+    try:
+        parsed = dateparser.parse(text, languages=["en"], settings=_DATEPARSER_SETTINGS)
+    except (ValueError, OverflowError):
+        return None
+    return parsed.astimezone(IST) if parsed else None
+
+
+def to_ist_iso(value: datetime) -> str:
+    """`2020-03-02T17:29:00+05:30`: seconds precision, the IST offset."""
+    return value.astimezone(IST).replace(microsecond=0).isoformat()
+
+
+def utc_iso(value: datetime) -> str:
+    """`2020-03-02T11:59:00Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def reconcile_times(values: Iterable[datetime]) -> str | None:
+    """The first (most visible) time, with the seconds of a later source that agrees to the minute.
+
+    The byline shows minutes only; the meta tags carry seconds but may be stale. Their seconds
+    are used only when they agree with the byline to the minute.
+    """
+    values = list(values)
+    if not values:
+        return None
+    first = values[0]
+    minute = first.replace(second=0, microsecond=0)
+    for other in values[1:]:
+        if other.replace(second=0, microsecond=0) == minute:
+            return to_ist_iso(other)
+    return to_ist_iso(first)
+
+
+def caption_part(figcaption: str) -> str | None:
+    """The editor's caption: the text before `Image Credit:`, e.g. `Representative Image`."""
+    return clean_text(_CREDIT_SPLIT_RE.split(figcaption, maxsplit=1)[0])
+
+
+def credit_part(figcaption: str) -> str | None:
+    """The credit in a caption, without its prefix and one pair of wrapping parentheses."""
+    pieces = _CREDIT_SPLIT_RE.split(figcaption, maxsplit=1)
+    if len(pieces) < 2:
+        return None
+    return clean_credit(pieces[1])
+
+
+def clean_credit(credit: str) -> str | None:
+    """`Image Credit: (en.kremlin.ru)` → `en.kremlin.ru`; `Twitter (@ANI)` stays as it is."""
+    text = clean_text(_CREDIT_PREFIX_RE.sub("", credit)) or ""
+    if text.startswith("(") and text.endswith(")") and _closing_paren(text) == len(text) - 1:
+        text = clean_text(text[1:-1]) or ""
+    return text or None
+
+
+def _closing_paren(text: str) -> int:
+    """Index of the parenthesis that closes the one at index 0, or -1 if unbalanced."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index
+    return -1
+
+
+def image_from_proxy(url: str) -> str:
+    """The image inside the site's resizing proxy (`/img?imageUrl=<image>&width=920…`)."""
+    parts = urlsplit(url)
+    if parts.path.rstrip("/").lower() == "/img":
+        inner = parse_qs(parts.query).get("imageUrl") or parse_qs(parts.query).get("imageurl")
+        if inner:
+            return inner[0]
+    return url
+
+
+def drop_stock_image(url: str) -> str | None:
+    """None for the stock picture the site shows when an article has no image of its own."""
+    return None if urlsplit(url).path.lower().endswith(STOCK_IMAGE_PATH) else url
+
+
+def sector_from_href(href: str) -> str | None:
+    """`/news/economy-business` (or an absolute URL to it) → `economy-business`."""
+    match = _SECTOR_PATH_RE.match(urlsplit(href.strip()).path)
+    return match["sector"] if match else None
+
+
+def author_from_href(href: str) -> str | None:
+    """The author named by `/Home/AuthorArticles?fl=<Author>`."""
+    names = parse_qs(urlsplit(href).query).get("fl")
+    return clean_text(names[0]) if names else None
+
+
+def split_keywords(keywords: str) -> list[str]:
+    """`meta[name=news_keywords]`: tags joined by `, `."""
+    return [tag for tag in (clean_text(part) for part in keywords.split(",")) if tag]
+
+
+def subtitle_from_description(description: str) -> str | None:
+    """The meta description is the subtitle, unless it is the stock `Read more about …` line."""
+    text = clean_text(description)
+    return None if text is None or _STOCK_DESCRIPTION_RE.match(text) else text
+
+
+def is_boilerplate(paragraph: str) -> bool:
+    """The disclaimers and the old app line: site furniture, never story text."""
+    return (clean_text(paragraph) or "").casefold() in _BOILERPLATE
+
+
+def drop_boilerplate(paragraph: str) -> str | None:
+    return None if is_boilerplate(paragraph) else paragraph
+
+
+def has_disclaimer(paragraphs: Iterable[str]) -> bool:
+    """Whether the story carries either syndication disclaimer."""
+    return any((clean_text(p) or "").casefold() in _DISCLAIMERS for p in paragraphs)
+
+
+def is_syndicated(source: str | None, disclaimer: bool) -> bool:
+    """Wire copy: an agency source, or a page that says its text came from a feed or agencies."""
+    return disclaimer or (source or "").strip() in AGENCIES
+
+
+def join_paragraphs(paragraphs: Iterable[str]) -> str | None:
+    """Paragraphs separated by a blank line; None when there are none."""
+    return "\n\n".join(paragraphs) or None
+
+
+def distinct(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order, each once."""
+    return list(dict.fromkeys(values))
+
+
+def distinct_tags(values: Iterable[str]) -> list[str]:
+    """Distinct tags in page order, at most the site's own maximum of 20."""
+    return distinct(values)[:MAX_TAGS]
+
+
+def parse_json_ld(text: str) -> list[dict]:
+    """The objects in a JSON-LD block; [] when it cannot be read.
+
+    Since 2024 the NewsArticle block prints its description unquoted, so a failed parse is normal:
+    drop that line and try once more before giving up.
+    """
+    repaired = _TRAILING_COMMA_RE.sub(r"\1", _UNQUOTED_DESCRIPTION_RE.sub("", text))
+    for candidate in (text, repaired):
+        try:
+            data = json.loads(candidate, strict=False)
+        except ValueError:
+            continue
+        objects = data if isinstance(data, list) else [data]
+        return [obj for obj in objects if isinstance(obj, dict)]
+    return []

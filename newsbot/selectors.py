@@ -1,0 +1,60 @@
+"""Where each field lives on an article page, per markup generation (SITE.md §5).
+
+Lists are fallback chains: the first that matches wins. Desktop markup comes first, then AMP.
+"""
+
+CANONICAL = 'link[rel="canonical"]::attr(href)'
+OG_URL = 'meta[property="og:url"]::attr(content)'
+HTML_LANG = "html::attr(lang)"
+
+TITLE = "h1.title"
+OG_TITLE = 'meta[property="og:title"]::attr(content)'
+DOCUMENT_TITLE = "title::text"
+SUBTITLE = "h2.sub-title"
+DESCRIPTION = 'meta[name="description"]::attr(content)'
+
+# The byline: 2026 `div.metadata`; 2024 an unnamed div after `hr.seperator`; before 2023 a
+# `ul.list-inline` of items; else the innermost block of the article that mentions `Created:`.
+BYLINES = (
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' metadata ')]",
+    "//hr[contains(concat(' ', normalize-space(@class), ' '), ' seperator ')]"
+    "/following-sibling::div[1]",
+    "//ul[contains(concat(' ', normalize-space(@class), ' '), ' list-inline ')]"
+    "[contains(., 'Created:') or contains(., 'Updated:')]",
+    "//*[self::div or self::ul or self::p][contains(., 'Created:')]"
+    "[not(.//*[self::div or self::ul or self::p][contains(., 'Created:')])]",
+)
+AMP_SOURCE = "p.source"
+AMP_TIMES = "div.meta"
+SOURCE_LINK = 'a:not([href*="AuthorArticles"])::text'
+AUTHOR_LINK = 'a[href*="AuthorArticles"]'
+FIRST_PUBLISHED_IN = "span.badge.tag"
+META_AUTHOR = 'meta[name="article:author"]::attr(content)'
+META_PUBLISHED = 'meta[itemprop="datePublished"]::attr(content)'
+META_MODIFIED = 'meta[itemprop="dateModified"]::attr(content)'
+
+# `hidden figure` holds the stock image when the article has none.
+FIGURE = "figure.figure:not(.hidden)"
+FIGURE_IMAGES = ("img::attr(src)", "img::attr(data-src)")
+FIGURE_CAPTION = "figcaption"
+AMP_IMAGE = "amp-img::attr(src)"
+AMP_CAPTION = "p.img-caption"
+VIDEO_POSTER = "video::attr(poster)"
+OG_IMAGE = 'meta[property="og:image"]::attr(content)'
+
+BODIES = ("section.article-cont", "div.description")
+# A story paragraph is the outermost of these inside the body; a table row is one paragraph.
+BODY_BLOCKS = (
+    ".//*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::tr]"
+    "[not(ancestor::*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::tr]"
+    "[ancestor::section or ancestor::div[contains(@class, 'description')]])]"
+)
+TABLE_CELLS = "./td | ./th"
+
+TAG_LINKS = "a.tag"
+NEWS_KEYWORDS = 'meta[name="news_keywords"]::attr(content)'
+COUNTRIES = "li.fg-orange"
+BREADCRUMB_LINKS = "ul.article-breadcrumb a::attr(href), ul.breadcrumb a::attr(href)"
+JSON_LD = 'script[type="application/ld+json"]::text'
+
+LINKS = "a::attr(href)"
