@@ -1,0 +1,17 @@
+"""Where newsbot keeps what outlives a run: records now; later the seen store, lock and logs."""
+
+import os
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+
+ENV_VAR = "NEWSBOT_DATA_DIR"
+
+
+def data_dir(settings: BaseSettings) -> Path:
+    """The setting NEWSBOT_DATA_DIR, else the environment variable of that name, else ./data.
+
+    The setting wins so that `-s NEWSBOT_DATA_DIR=...` can override a deployment's environment.
+    """
+    configured = settings.get("NEWSBOT_DATA_DIR") or os.environ.get(ENV_VAR)
+    return Path(configured) if configured else Path.cwd() / "data"
