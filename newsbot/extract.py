@@ -29,6 +29,7 @@ from newsbot.processors import (
     parse_json_ld,
     sector_from_href,
     split_keywords,
+    strip_title_suffix,
     subtitle_from_description,
     unescape_html,
     utc_iso,
@@ -41,6 +42,7 @@ _TEXT_XPATH = etree.XPath(
 )
 _SUBTITLE_FROM_DESCRIPTION = MapCompose(subtitle_from_description)
 _SECTOR_FROM_HREF = MapCompose(sector_from_href)
+_TITLE_WITHOUT_SUFFIX = MapCompose(clean_text, strip_title_suffix)
 _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle"}
 
 
@@ -93,6 +95,15 @@ def json_ld(response: Response) -> tuple[dict, dict]:
     return article, breadcrumbs
 
 
+def find_byline(response: Response) -> Selector | None:
+    """The desktop byline element; None on AMP pages, whose byline is two elements."""
+    if byline := first_match(response, css.BYLINES, xpath=True):
+        return byline
+    if response.css(css.AMP_SOURCE):
+        return None
+    return first_match(response, css.BYLINE_LAST_RESORT, xpath=True)
+
+
 def byline_text(response: Response, byline: Selector | None) -> str:
     """The byline as text, `PTI | Moscow | Updated: … | Created: …`, on desktop or AMP."""
     if byline is not None:
@@ -115,7 +126,7 @@ def article_url(response: Response) -> str:
 def extract_article(response: Response) -> Article:
     loader = ArticleLoader(response=response)
     ld_article, ld_breadcrumbs = json_ld(response)
-    byline = first_match(response, css.BYLINES, xpath=True)
+    byline = find_byline(response)
     byline_line = byline_text(response, byline)
 
     url = article_url(response)
@@ -124,9 +135,10 @@ def extract_article(response: Response) -> Article:
     loader.add_value("section", urls.section(url) or urls.NO_LABEL)
 
     loader.add_value("title", texts(response.css(css.TITLE)))
-    loader.add_css("title", css.OG_TITLE)
-    loader.add_css("title", css.DOCUMENT_TITLE)
-    loader.add_value("title", _ld_string(ld_article.get("headline")))
+    # Only the head's titles carry the ` | <Label>` suffix; an h1 may hold a real ` | `.
+    loader.add_css("title", css.OG_TITLE, _TITLE_WITHOUT_SUFFIX)
+    loader.add_css("title", css.DOCUMENT_TITLE, _TITLE_WITHOUT_SUFFIX)
+    loader.add_value("title", _ld_string(ld_article.get("headline")), _TITLE_WITHOUT_SUFFIX)
 
     loader.add_value("subtitle", texts(response.css(css.SUBTITLE)))
     loader.add_value("subtitle", response.css(css.DESCRIPTION).get(), _SUBTITLE_FROM_DESCRIPTION)
@@ -174,12 +186,16 @@ def _add_source_and_author(
 
 
 def _add_times(loader: ArticleLoader, response: Response, line: str, ld_article: dict) -> None:
-    loader.add_value("created", byline_created(line))
-    loader.add_css("created", css.META_PUBLISHED)
-    loader.add_value("created", _ld_string(ld_article.get("datePublished")))
-    loader.add_value("updated", byline_updated(line))
-    loader.add_css("updated", css.META_MODIFIED)
-    loader.add_value("updated", _ld_string(ld_article.get("dateModified")))
+    """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
+    JSON-LD only when neither is there (SITE.md §5.1: prefer the meta tags)."""
+    for field, from_byline, meta, ld_key in (
+        ("created", byline_created, css.META_PUBLISHED, "datePublished"),
+        ("updated", byline_updated, css.META_MODIFIED, "dateModified"),
+    ):
+        loader.add_value(field, from_byline(line))
+        loader.add_css(field, meta)
+        if not loader.get_collected_values(field):
+            loader.add_value(field, _ld_string(ld_article.get(ld_key)))
 
 
 def _add_image(loader: ArticleLoader, response: Response, ld_article: dict) -> None:

@@ -18,22 +18,22 @@ from newsbot.processors import (
     join_paragraphs,
     parse_datetime,
     reconcile_times,
-    strip_title_suffix,
 )
 
 
 def absolute_url(url: str, loader_context: dict) -> str | None:
     """Resolve against the page URL, as the browser would (`img src` may be relative)."""
     text = clean_text(url)
-    return loader_context["response"].urljoin(text) if text else None
+    try:
+        return loader_context["response"].urljoin(text) if text else None
+    except ValueError:  # `http://[x`: a broken address is no image, not a broken page
+        return None
 
 
 class ArticleLoader(ItemLoader):
     default_item_class = Article
     default_input_processor = MapCompose(clean_text)
     default_output_processor = TakeFirst()
-
-    title_in = MapCompose(clean_text, strip_title_suffix, clean_text)
 
     created_in = MapCompose(parse_datetime)
     created_out = Compose(reconcile_times)

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import dateparser
 
@@ -43,9 +43,15 @@ _TITLE_SUFFIX_RE = re.compile(r"\s+(?:\|\s*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*|-\
 _CREDIT_PREFIX_RE = re.compile(r"^\s*Image\s+Credit\s*:?", re.IGNORECASE)
 _CREDIT_SPLIT_RE = re.compile(r"Image\s+Credit\s*:", re.IGNORECASE)
 _STOCK_DESCRIPTION_RE = re.compile(r"^Read more about .* on Devdiscourse\.?$", re.DOTALL)
+# `, ` joins tags; a comma without a space is part of a tag (`Rs 2,000 notes`).
+_KEYWORD_SPLIT_RE = re.compile(r",\s+|,$")
 _SECTOR_PATH_RE = re.compile(r"^/news/(?P<sector>[a-z0-9-]+)/?$")
 # The 2024+ NewsArticle block prints `"description": <text>,` without quotes (SITE.md §5.1).
-_UNQUOTED_DESCRIPTION_RE = re.compile(r'"description"\s*:\s*(?!["{\[]|null|true|false)[^\n]*\n')
+# The value ends where the next `, "key":` starts, at the object's end, or at the line's end.
+_UNQUOTED_DESCRIPTION_RE = re.compile(
+    r'("description"\s*:\s*)(?!["{\[]|null|true|false)[^\n]*?'
+    r'(?=\s*,\s*"[^"\n]*"\s*:|\s*}\s*$|\s*\n)'
+)
 _TRAILING_COMMA_RE = re.compile(r",(\s*[}\]])")
 _BOILERPLATE = frozenset(
     text.casefold() for text in (SYNDICATED_DISCLAIMER, AGENCY_INPUTS_DISCLAIMER, APP_LINE)
@@ -148,19 +154,19 @@ def _byline_datetime(match: re.Match[str]) -> datetime | None:
 def _iso_datetime(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.astimezone(IST) if parsed.tzinfo else None
+    except (ValueError, OverflowError):  # 9999-12-31T23:59Z has no IST equivalent
         return None
-    return parsed.astimezone(IST) if parsed.tzinfo else None
 
 
 def _dateparser_datetime(text: str) -> datetime | None:
     # dateparser reads "IST" as Israel (+02:00); spell the offset out instead.
-    text = re.sub(r"\bIST\b", "+0530", text)
+    text = re.sub(r"\bIST\b", "+0530", text, flags=re.IGNORECASE)
     try:
         parsed = dateparser.parse(text, languages=["en"], settings=_DATEPARSER_SETTINGS)
+        return parsed.astimezone(IST) if parsed else None
     except (ValueError, OverflowError):
         return None
-    return parsed.astimezone(IST) if parsed else None
 
 
 def to_ist_iso(value: datetime) -> str:
@@ -184,6 +190,8 @@ def reconcile_times(values: Iterable[datetime]) -> str | None:
         return None
     first = values[0]
     minute = first.replace(second=0, microsecond=0)
+    if first != minute:  # not a minute-only byline time: it already has its own seconds
+        return to_ist_iso(first)
     for other in values[1:]:
         if other.replace(second=0, microsecond=0) == minute:
             return to_ist_iso(other)
@@ -221,36 +229,51 @@ def _closing_paren(text: str) -> int:
     return -1
 
 
+def _urlsplit(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for a malformed URL (`http://[x` raises "Invalid IPv6 URL")."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def image_from_proxy(url: str) -> str:
-    """The image inside the site's resizing proxy (`/img?imageUrl=<image>&width=920…`)."""
-    parts = urlsplit(url)
-    if parts.path.rstrip("/").lower() == "/img":
+    """The image inside the site's image proxies: the resizer of current pages
+    (`/img?imageUrl=<image>&width=920…`) and the `/remote.axd?<image>` of older ones."""
+    parts = _urlsplit(url)
+    path = parts.path.rstrip("/").lower() if parts else ""
+    if path == "/img":
         inner = parse_qs(parts.query).get("imageUrl") or parse_qs(parts.query).get("imageurl")
         if inner:
             return inner[0]
+    if path.endswith("/remote.axd") and parts.query.lower().startswith(("http://", "https://")):
+        return parts.query
     return url
 
 
 def drop_stock_image(url: str) -> str | None:
     """None for the stock picture the site shows when an article has no image of its own."""
-    return None if urlsplit(url).path.lower().endswith(STOCK_IMAGE_PATH) else url
+    parts = _urlsplit(url)
+    return None if parts is None or parts.path.lower().endswith(STOCK_IMAGE_PATH) else url
 
 
 def sector_from_href(href: str) -> str | None:
     """`/news/economy-business` (or an absolute URL to it) → `economy-business`."""
-    match = _SECTOR_PATH_RE.match(urlsplit(href.strip()).path)
+    parts = _urlsplit(href.strip())
+    match = _SECTOR_PATH_RE.match(parts.path) if parts else None
     return match["sector"] if match else None
 
 
 def author_from_href(href: str) -> str | None:
     """The author named by `/Home/AuthorArticles?fl=<Author>`."""
-    names = parse_qs(urlsplit(href).query).get("fl")
+    parts = _urlsplit(href)
+    names = parse_qs(parts.query).get("fl") if parts else None
     return clean_text(names[0]) if names else None
 
 
 def split_keywords(keywords: str) -> list[str]:
     """`meta[name=news_keywords]`: tags joined by `, `."""
-    return [tag for tag in (clean_text(part) for part in keywords.split(",")) if tag]
+    return [tag for tag in (clean_text(part) for part in _KEYWORD_SPLIT_RE.split(keywords)) if tag]
 
 
 def subtitle_from_description(description: str) -> str | None:
@@ -297,13 +320,13 @@ def parse_json_ld(text: str) -> list[dict]:
     """The objects in a JSON-LD block; [] when it cannot be read.
 
     Since 2024 the NewsArticle block prints its description unquoted, so a failed parse is normal:
-    drop that line and try once more before giving up.
+    make that value null and try once more before giving up.
     """
-    repaired = _TRAILING_COMMA_RE.sub(r"\1", _UNQUOTED_DESCRIPTION_RE.sub("", text))
+    repaired = _TRAILING_COMMA_RE.sub(r"\1", _UNQUOTED_DESCRIPTION_RE.sub(r"\1null", text))
     for candidate in (text, repaired):
         try:
             data = json.loads(candidate, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             continue
         objects = data if isinstance(data, list) else [data]
         return [obj for obj in objects if isinstance(obj, dict)]

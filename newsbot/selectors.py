@@ -14,13 +14,16 @@ SUBTITLE = "h2.sub-title"
 DESCRIPTION = 'meta[name="description"]::attr(content)'
 
 # The byline: 2026 `div.metadata`; 2024 an unnamed div after `hr.seperator`; before 2023 a
-# `ul.list-inline` of items; else the innermost block of the article that mentions `Created:`.
+# `ul.list-inline` of items. AMP pages split it into `p.source` and `div.meta` (AMP_SOURCE,
+# AMP_TIMES); failing all of these, the innermost block that mentions `Created:`.
 BYLINES = (
     "//div[contains(concat(' ', normalize-space(@class), ' '), ' metadata ')]",
     "//hr[contains(concat(' ', normalize-space(@class), ' '), ' seperator ')]"
     "/following-sibling::div[1]",
     "//ul[contains(concat(' ', normalize-space(@class), ' '), ' list-inline ')]"
     "[contains(., 'Created:') or contains(., 'Updated:')]",
+)
+BYLINE_LAST_RESORT = (
     "//*[self::div or self::ul or self::p][contains(., 'Created:')]"
     "[not(.//*[self::div or self::ul or self::p][contains(., 'Created:')])]",
 )
@@ -58,3 +61,10 @@ BREADCRUMB_LINKS = "ul.article-breadcrumb a::attr(href), ul.breadcrumb a::attr(h
 JSON_LD = 'script[type="application/ld+json"]::text'
 
 LINKS = "a::attr(href)"
+# A listing's own items (not its sidebars, which use the same item markup): `a.text-decoration`
+# around the title, outside the `col-md-4` sidebar column.
+LISTING_ITEMS = (
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' text-decoration ')]"
+    "[not(ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' col-md-4 ')])]"
+    "/@href"
+)

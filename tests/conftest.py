@@ -1,0 +1,85 @@
+"""Shared fixtures: the replica site and server, and a decoy host on another address."""
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from newsbot.replica import ReplicaServer, ReplicaSite, serve_in_thread
+
+DECOY_PAGE = (
+    b'<!DOCTYPE html><html lang="en"><head><title>Decoy story</title>'
+    b'<link rel="canonical" href="https://decoy.example/article/international/4500000-decoy">'
+    b'</head><body><h1 class="title">A story on another host</h1><section class="article-cont">'
+    b"<p>This page is not part of devdiscourse.com.</p></section></body></html>"
+)
+
+
+class DecoyServer:
+    """A host that is not the replica: answers 200 to anything and records what it was asked."""
+
+    def __init__(self, host: str = "127.0.0.2", port: int = 0) -> None:
+        self.requests: list[tuple[str, str, str]] = []
+        lock = threading.Lock()
+        log = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with lock:
+                    log.append((self.command, self.path, self.headers.get("User-Agent", "")))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(DECOY_PAGE)))
+                self.end_headers()
+                self.wfile.write(DECOY_PAGE)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.base_url = "http://{}:{}".format(*self._server.server_address[:2])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def decoy_server() -> Iterator[DecoyServer]:
+    server = DecoyServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def replica_site(decoy_server: DecoyServer) -> ReplicaSite:
+    """300 articles, seed 1; some pages link the decoy host (links only, never the truth)."""
+    return ReplicaSite(articles=300, seed=1, decoy_url=decoy_server.base_url)
+
+
+@pytest.fixture(scope="session")
+def replica_server(replica_site: ReplicaSite) -> Iterator[ReplicaServer]:
+    server = serve_in_thread(replica_site, host="127.0.0.1", port=0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def serve_replica() -> Iterator[Callable[[ReplicaSite], ReplicaServer]]:
+    """Factory: serve any ReplicaSite on 127.0.0.1; every server is stopped after the test."""
+    servers: list[ReplicaServer] = []
+
+    def serve(site: ReplicaSite) -> ReplicaServer:
+        server = serve_in_thread(site, host="127.0.0.1", port=0)
+        servers.append(server)
+        return server
+
+    yield serve
+    for server in servers:
+        server.stop()
