@@ -18,6 +18,7 @@ class CrawlArguments:
     base_url: str = PRODUCTION_BASE_URL
     max_pages: int = DEFAULT_MAX_PAGES
     sections: tuple[str, ...] = LABELS
+    full: bool = False
 
 
 def parse_base_url(raw: str) -> str:
@@ -48,7 +49,20 @@ def parse_sections(raw: str) -> tuple[str, ...]:
     return sections
 
 
-PARSERS = {"base_url": parse_base_url, "max_pages": parse_max_pages, "sections": parse_sections}
+def parse_flag(raw: str) -> bool:
+    text = str(raw).strip().lower()
+    if text not in FLAG_VALUES:
+        raise BadArgument(f"full must be 1 or 0 (true/false, yes/no), got {raw!r}")
+    return FLAG_VALUES[text]
+
+
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+PARSERS = {
+    "base_url": parse_base_url,
+    "max_pages": parse_max_pages,
+    "sections": parse_sections,
+    "full": parse_flag,
+}
 
 
 def parse_arguments(raw: Mapping[str, object]) -> CrawlArguments:

@@ -10,12 +10,14 @@ from itemloaders.processors import MapCompose
 from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 
 from newsbot import selectors as css
 from newsbot import urls
 from newsbot.items import Article
 from newsbot.loaders import ArticleLoader
 from newsbot.processors import (
+    MAX_TAGS,
     author_from_href,
     byline_created,
     byline_location,
@@ -24,6 +26,7 @@ from newsbot.processors import (
     caption_part,
     clean_text,
     credit_part,
+    distinct,
     has_disclaimer,
     is_syndicated,
     parse_json_ld,
@@ -123,7 +126,8 @@ def article_url(response: Response) -> str:
     return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
 
 
-def extract_article(response: Response) -> Article:
+def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:
+    """The page's record; `stats`, when given, counts what was odd about it (`newsbot/...`)."""
     loader = ArticleLoader(response=response)
     ld_article, ld_breadcrumbs = json_ld(response)
     byline = find_byline(response)
@@ -162,7 +166,20 @@ def extract_article(response: Response) -> Article:
     article = loader.load_item()
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created
+    if stats is not None:
+        for oddity in oddities(article, loader):
+            stats.inc_value(f"newsbot/{oddity}")
     return article
+
+
+def oddities(article: Article, loader: ArticleLoader) -> list[str]:
+    """What the record keeps as the page says but a reader may want to know about."""
+    found = []
+    if len(distinct(loader.get_collected_values("tags"))) > MAX_TAGS:
+        found.append("tags/capped")
+    if article.created and article.updated and article.updated < article.created:
+        found.append("dates/updated_before_created")  # same offset: text order is time order
+    return found
 
 
 def _add_source_and_author(

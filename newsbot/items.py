@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 @dataclass
 class Article:
     id: str | None = None
+    # Set by pipelines.RevisionPipeline, not by extraction: 1, then +1 per changed republication.
+    revision: int | None = None
     url: str | None = None
     section: str | None = None
     sector: str | None = None

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Self
 
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 
 from newsbot.urls import PRODUCTION_BASE_URL, onto_base, origin
@@ -12,6 +17,7 @@ from newsbot.urls import PRODUCTION_BASE_URL, onto_base, origin
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +56,85 @@ class SameOriginMiddleware:
             logger.debug("Blocked request outside %s: %s", base_url, request)
             raise IgnoreRequest(f"outside {base_url}")
         return None
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """The wait a `Retry-After` header asks for: delay-seconds or an HTTP date; None if unusable."""
+    text = (value or "").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """Makes the crawl wait as long as a 429 or 503 answer's `Retry-After` asks, capped by
+    NEWSBOT_RETRY_AFTER_MAX, before the next request to that host.
+
+    Scrapy's RetryMiddleware retries such answers but ignores the header, and AutoThrottle does
+    not react to 429. This runs before RetryMiddleware (a higher order number: responses travel
+    the chain backwards) and only pauses the host's download slot; the retry stays Scrapy's.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("NEWSBOT_RETRY_AFTER_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (429, 503):
+            return response
+        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+        if wait is None:
+            return response
+        wait = min(wait, self.max_wait)
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            # The downloader waits until `lastseen + delay` before the slot's next request.
+            slot.lastseen = max(slot.lastseen, time.time() + wait)
+        self.crawler.stats.inc_value("newsbot/throttle/retry_after")
+        self.crawler.stats.max_value("newsbot/throttle/retry_after_max_wait", wait)
+        logger.info("%s asked to retry after %.0f s: pausing that host", request, wait)
+        return response
+
+
+class TruncatedPageMiddleware:
+    """Retries a whole page that arrived cut short (200, no `</html>`), then drops it.
+
+    A truncated article would otherwise become a record with half a body. HTML fragments (the
+    `/Home/GetNewsItems` listings) have no `</html>` by design and are left alone.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status != 200 or not is_truncated_page(response.body):
+            return response
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated")
+        if retry is not None:
+            return retry
+        self.crawler.stats.inc_value("newsbot/dropped/truncated")
+        raise IgnoreRequest(f"truncated page: {request.url}")
+
+
+_PAGE_START_RE = re.compile(rb"^\s*(?:<!doctype\s+html|<html)", re.IGNORECASE)
+_PAGE_END_RE = re.compile(rb"</html\s*>", re.IGNORECASE)
+
+
+def is_truncated_page(body: bytes) -> bool:
+    """A document that opens as a whole HTML page but never closes."""
+    return bool(_PAGE_START_RE.match(body[:512])) and not _PAGE_END_RE.search(body[-4096:])

@@ -1,9 +1,11 @@
-"""Item pipelines, in data-flow order: check required fields, drop duplicates, write JSON Lines."""
+"""Item pipelines, in data-flow order: check required fields, drop duplicates, number revisions
+(dropping unchanged articles), write JSON Lines and record what was published in the seen store."""
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -14,16 +16,23 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot.datadir import data_dir
 from newsbot.items import ARTICLE_FIELDS
+from newsbot.state import publishing_store, seen_store
+from newsbot.store import StoredArticle, content_hash, effective_updated
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+
+    from newsbot.store import SeenStore
 
 logger = logging.getLogger(__name__)
 
 # docs/record.md: a record without any of these is useless downstream.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
+# Tests only (tests/test_revisions.py): the process kills itself at the named phase.
+KILL_AT_ENV = "NEWSBOT_TEST_KILL_AT"
+KILL_MARKER_ENV = "NEWSBOT_TEST_KILL_MARKER"
 
 
 class RequiredFieldsPipeline:
@@ -65,11 +74,55 @@ class DuplicatesPipeline:
         return item
 
 
+class RevisionPipeline:
+    """Numbers each record's revision against the seen store; drops an unchanged article.
+
+    An article is changed when its `updated` time or its content hash differs from its last
+    published revision, so an edit that leaves `Updated:` alone is published too.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.store: SeenStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = seen_store(self.crawler)
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        adapter = ItemAdapter(item)
+        stored = self.store.get(adapter["id"])
+        if stored is None:
+            adapter["revision"] = 1
+            self.stats.inc_value("newsbot/items/new")
+        elif _changed(stored, adapter):
+            adapter["revision"] = stored.revision + 1
+            self.stats.inc_value("newsbot/items/revised")
+        else:
+            self.stats.inc_value("newsbot/dropped/unchanged")
+            # The normal fate of most re-fetched articles (e.g. under `-a full=1`).
+            raise DropItem("unchanged", log_level="DEBUG")
+        return item
+
+
+def _changed(stored: StoredArticle, record: ItemAdapter) -> bool:
+    if stored.updated != effective_updated(record):
+        return True
+    return stored.content_hash != content_hash(record)
+
+
 class JsonLinesWriterPipeline:
     """Writes `<data dir>/<spider>/<run start>.jsonl`, published only when complete.
 
     Records go to a hidden `.<name>.part` beside it, renamed at close, so a reader globbing
     `*.jsonl` never sees a half-written file, and a killed run leaves only the hidden part.
+    After the rename the seen store records the file and its records in one transaction;
+    a kill between the two is repaired by store.recover on the next start.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -78,6 +131,9 @@ class JsonLinesWriterPipeline:
         self.final_path: Path | None = None
         self.file: IO[bytes] | None = None
         self.exporter: JsonLinesItemExporter | None = None
+        self.store: SeenStore | None = None
+        # What the store must learn at publication: one small row per record of this run.
+        self.rows: list[StoredArticle] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -93,6 +149,7 @@ class JsonLinesWriterPipeline:
         stamp = datetime.now(UTC).strftime(RUN_STAMP_FORMAT)
         directory = data_dir(self.crawler.settings) / self.crawler.spider.name
         self.final_path = directory / f"{stamp}.jsonl"
+        self.store = publishing_store(self.crawler)
 
     def process_item(self, item: Any) -> Any:
         exporter = self.exporter or self._start()
@@ -100,16 +157,20 @@ class JsonLinesWriterPipeline:
         assert self.file is not None
         # A crash loses at most the record being written; everything before it is whole lines.
         self.file.flush()
+        self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
         self.stats.inc_value("newsbot/items/written")
+        _test_kill_point(f"after_records:{len(self.rows)}")
         return item
 
     def close_spider(self) -> None:
         if self.file is None:
             return
+        assert self.store is not None
         path = self._publish()
-        count = self.stats.get_value("newsbot/items/written", 0)
+        _test_kill_point("after_rename")
+        self.store.record_publication(path.name, self.rows)
         self.stats.set_value("newsbot/output_file", str(path))
-        logger.info("Wrote %d records to %s", count, path)
+        logger.info("Wrote %d records to %s", len(self.rows), path)
 
     def _start(self) -> JsonLinesItemExporter:
         self.part_path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +189,7 @@ class JsonLinesWriterPipeline:
         os.fsync(self.file.fileno())
         self.file.close()
         final_path = _unused(self.final_path)
+        _test_kill_point("before_rename")
         os.replace(self.part_path, final_path)
         _fsync_dir(final_path.parent)
         return final_path
@@ -153,3 +215,15 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _test_kill_point(phase: str) -> None:
+    """Tests only: SIGKILL this process at `phase` if NEWSBOT_TEST_KILL_AT names it.
+
+    The marker file lets a test tell the kill it asked for from any other death.
+    """
+    if os.environ.get(KILL_AT_ENV) != phase:
+        return
+    if marker := os.environ.get(KILL_MARKER_ENV):
+        Path(marker).write_text(f"killed at {phase}\n", encoding="utf-8")
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -59,13 +59,33 @@ REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprints.NewsIdRequestFingerprinter"
 # fetched from any host a link points to before the request is refused.
 DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.SameOriginMiddleware": 50,
+    # Above RetryMiddleware (550): responses pass the chain backwards, so these see them first.
+    "newsbot.middlewares.RetryAfterMiddleware": 560,
+    "newsbot.middlewares.TruncatedPageMiddleware": 570,
 }
+# The longest a `Retry-After` answer may pause the site's slot, in seconds.
+NEWSBOT_RETRY_AFTER_MAX = 300
+# Follow at most so many redirects in a row (Scrapy's default is 20).
+REDIRECT_MAX_TIMES = 5
+# At most so many article pages per run; links beyond it wait for the next run. Bounds a run
+# against a page of endless links; a first live run of every root finds about 2,500.
+NEWSBOT_MAX_ARTICLES = 5000
 
-# In data-flow order: drop incomplete records, then duplicates, then write what is left.
+# In data-flow order: drop incomplete records, then duplicates, then articles unchanged since
+# their last publication (numbering the others' revisions), then write what is left.
 ITEM_PIPELINES = {
     "newsbot.pipelines.RequiredFieldsPipeline": 100,
     "newsbot.pipelines.DuplicatesPipeline": 200,
+    "newsbot.pipelines.RevisionPipeline": 300,
     "newsbot.pipelines.JsonLinesWriterPipeline": 800,
+}
+
+# The seen store (<data dir>/seen.sqlite3): opened, and recovered from any killed run, before
+# the spider starts; the spider and the pipelines above read it.
+EXTENSIONS = {
+    "newsbot.state.RunState": 0,
+    # The health checks (newsbot/monitors.py), after the store's own spider_closed handler.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
 
 # None: the environment variable NEWSBOT_DATA_DIR, else data/ under the working directory.
@@ -74,3 +94,33 @@ NEWSBOT_DATA_DIR = None
 FEED_EXPORT_ENCODING = "utf-8"
 
 LOG_LEVEL = "INFO"
+
+# Health checks at the end of every run; thresholds documented in docs/cron.md. A failed check
+# makes `scrapy crawl` exit 1 (newsbot/cron.py).
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newsbot.monitors.HealthCheckSuite"]
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished"]
+# A field present but null is missing, not covered; empty strings and lists are skipped too.
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True
+# Well below what the site shows (about 80 % location, 90 % image, 96 % tags): these catch a
+# markup change that loses a field, not an odd article.
+SPIDERMON_FIELD_COVERAGE_RULES = {
+    "Article/location": 0.4,
+    "Article/image_url": 0.5,
+    "Article/body": 0.9,
+    "Article/tags": 0.5,
+}
+NEWSBOT_HEALTH_COVERAGE_MIN_ITEMS = 20
+NEWSBOT_HEALTH_MIN_ARTICLES = 5
+NEWSBOT_HEALTH_MAX_INVALID_SHARE = 0.2
+NEWSBOT_HEALTH_MAX_5XX_SHARE = 0.2
+NEWSBOT_HEALTH_MAX_ERROR_SHARE = 0.2
+
+# Cron: a run still going after NEWSBOT_MAX_RUNTIME seconds is closed gracefully (what it wrote
+# is published) and exits 3; one that has not closed NEWSBOT_HARD_STOP_GRACE seconds later is
+# killed. Both well inside an hourly schedule.
+NEWSBOT_MAX_RUNTIME = 50 * 60
+NEWSBOT_HARD_STOP_GRACE = 5 * 60
+# Logs of the newest runs kept in <data dir>/logs/: a month of hourly runs.
+NEWSBOT_LOGS_KEPT = 720

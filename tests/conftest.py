@@ -59,7 +59,10 @@ def decoy_server() -> Iterator[DecoyServer]:
 
 @pytest.fixture(scope="session")
 def replica_site(decoy_server: DecoyServer) -> ReplicaSite:
-    """300 articles, seed 1; some pages link the decoy host (links only, never the truth)."""
+    """300 articles, seed 1; some pages link the decoy host (links only, never the truth).
+
+    Shared by the whole session: never advance its clock or break it (use `moving_replica`).
+    """
     return ReplicaSite(articles=300, seed=1, decoy_url=decoy_server.base_url)
 
 
@@ -83,3 +86,14 @@ def serve_replica() -> Iterator[Callable[[ReplicaSite], ReplicaServer]]:
     yield serve
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def moving_replica(
+    decoy_server: DecoyServer, serve_replica: Callable[[ReplicaSite], ReplicaServer]
+) -> ReplicaServer:
+    """A fresh replica (300 articles, seed 1) served for one test: free to `advance` or break.
+
+    `moving_replica.site` is the site: `.advance(hours=2)`, `.breakage = "http500"`, ...
+    """
+    return serve_replica(ReplicaSite(articles=300, seed=1, decoy_url=decoy_server.base_url))

@@ -59,7 +59,7 @@ class Quiet404(SimpleHTTPRequestHandler):
         pass
 
 
-def test_good_arguments_crawl_like_the_built_in_command(tmp_path: Path) -> None:
+def test_good_arguments_crawl_and_a_site_of_404s_fails_discovery(tmp_path: Path) -> None:
     empty = tmp_path / "site"
     empty.mkdir()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet404, directory=str(empty)))
@@ -74,8 +74,27 @@ def test_good_arguments_crawl_like_the_built_in_command(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
-    # Every page 404s: the built-in crawl still exits 0 (SCRAPY-NOTES).
-    assert result.returncode == 0, result.stderr
-    assert "newsbot: error" not in result.stderr
-    assert "Spider closed (finished)" in result.stderr
-    assert "'downloader/response_status_count/404'" in result.stderr
+    # Every page 404s: the built-in crawl would exit 0 (SCRAPY-NOTES); ours fails a health check,
+    # says so in one line, and leaves the usual Scrapy log in the data directory.
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        "newsbot: health check failed: discovery: discovery found nothing:"
+        " 0 sitemap entries and 0 listing links\n"
+    )
+    (log,) = (tmp_path / "data" / "logs").glob("*.log")
+    assert "Spider closed (finished)" in log.read_text()
+    assert "'downloader/response_status_count/404'" in log.read_text()
+
+
+def test_unknown_spider_is_status_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "nosuch"],
+        cwd=PROJECT,
+        env={**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "newsbot: error: Spider not found: nosuch\n"

@@ -4,6 +4,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from newsbot.middlewares import SameOriginMiddleware
+from newsbot.middlewares import SameOriginMiddleware, is_truncated_page, retry_after_seconds
 
 MIRROR = "http://127.0.0.1:8800"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -185,3 +186,44 @@ def test_crawl_never_touches_another_origin_not_even_for_robots_txt(tmp_path: Pa
     assert other.paths == []  # type: ignore[attr-defined]
     assert sorted(base.paths) == ["/", "/redirect", "/robots.txt"]  # type: ignore[attr-defined]
     assert "'newsbot/offsite/blocked': 2" in result.stderr
+
+
+# -- Retry-After and truncated pages (issue 4) --------------------------------------------------
+
+NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("7", 7.0),
+        (" 120 ", 120.0),
+        ("0", 0.0),
+        ("Thu, 26 Nov 2026 10:00:30 GMT", 30.0),
+        ("Thu, 26 Nov 2026 09:59:00 GMT", 0.0),  # a date in the past: go now
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+    ids=["seconds", "padded", "zero", "http-date", "past", "negative", "word", "empty", "none"],
+)
+def test_retry_after_seconds(header, expected):
+    assert retry_after_seconds(header, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "truncated"),
+    [
+        (b"<!DOCTYPE html><html><body><p>whole</p></body></html>\n", False),
+        (b"<!doctype html><html><body><p>cut sho", True),
+        (b"\n  <html lang='en'><body>cut", True),
+        (b"<html><body>x</body></HTML >", False),
+        (b"<div class='media'>a fragment</div>", False),  # /Home/GetNewsItems
+        (b"", False),
+        (b"%PDF-1.7 binary", False),
+    ],
+    ids=["whole", "cut", "cut-no-doctype", "upper-close", "fragment", "empty", "pdf"],
+)
+def test_is_truncated_page(body, truncated):
+    assert is_truncated_page(body) is truncated

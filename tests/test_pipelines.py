@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from newsbot.pipelines import (
     JsonLinesWriterPipeline,
     RequiredFieldsPipeline,
 )
+from newsbot.state import RunState, seen_store
+from newsbot.store import STORE_NAME, SeenStore, content_hash, recover
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -28,10 +31,12 @@ class NewsSpider(Spider):
 
 
 @pytest.fixture
-def crawler(tmp_path: Path) -> Crawler:
-    crawler = get_crawler(NewsSpider, {"NEWSBOT_DATA_DIR": str(tmp_path)})
+def crawler(tmp_path: Path) -> Iterator[Crawler]:
+    settings = {"NEWSBOT_DATA_DIR": str(tmp_path), "EXTENSIONS": {RunState: 0}}
+    crawler = get_crawler(NewsSpider, settings)
     crawler.spider = NewsSpider()
-    return crawler
+    yield crawler
+    seen_store(crawler).close()
 
 
 def article(news_id: str = "1234567", **changes: object) -> Article:
@@ -44,6 +49,8 @@ def article(news_id: str = "1234567", **changes: object) -> Article:
         "created": "2020-03-02T17:29:00+05:30",
         "updated": "2020-03-02T17:54:00+05:30",
         "tags": ["Kremlin", "Turkey"],
+        "revision": 1,
+        "crawled_at": "2026-11-26T10:15:02Z",
         **changes,
     }
     return Article(**values)
@@ -133,7 +140,9 @@ def test_writer_writes_every_field_with_null_and_keeps_non_ascii(
 def test_writer_fills_fields_a_dict_item_lacks(crawler: Crawler, tmp_path: Path) -> None:
     writer = JsonLinesWriterPipeline.from_crawler(crawler)
     writer.open_spider()
-    writer.process_item({"id": "1", "url": "u", "title": "t", "source": "s", "created": "c"})
+    writer.process_item(
+        {"id": "1", "revision": 1, "url": "u", "title": "t", "source": "s", "created": "c"}
+    )
     writer.close_spider()
 
     (published,) = jsonl_files(tmp_path)
@@ -142,12 +151,55 @@ def test_writer_fills_fields_a_dict_item_lacks(crawler: Crawler, tmp_path: Path)
     assert record["body"] is None
 
 
-def test_empty_run_leaves_no_file(crawler: Crawler, tmp_path: Path) -> None:
+def test_empty_run_leaves_no_file_and_records_nothing(crawler: Crawler, tmp_path: Path) -> None:
     writer = JsonLinesWriterPipeline.from_crawler(crawler)
     writer.open_spider()
     writer.close_spider()
-    assert list(tmp_path.rglob("*")) == []
+    assert not (tmp_path / "devdiscourse").exists()
     assert crawler.stats.get_value("newsbot/output_file") is None
+    store = seen_store(crawler)
+    assert store.newest_id() is None
+    assert store.db.execute("SELECT count(*) FROM published").fetchone() == (0,)
+
+
+def test_writer_records_the_published_file_and_its_records_in_the_store(
+    crawler: Crawler,
+) -> None:
+    writer = JsonLinesWriterPipeline.from_crawler(crawler)
+    writer.open_spider()
+    writer.process_item(article("7", revision=3, updated="2020-03-03T09:00:00+05:30"))
+    writer.process_item(article("8"))
+    store = seen_store(crawler)
+    # Written is not published: the store learns nothing before the rename.
+    assert store.get("7") is None
+
+    writer.close_spider()
+
+    assert store.is_recorded(Path(crawler.stats.get_value("newsbot/output_file")).name)
+    stored = store.get("7")
+    assert stored is not None
+    assert (stored.revision, stored.updated) == (3, "2020-03-03T09:00:00+05:30")
+    assert stored.content_hash == content_hash(vars(article("7", updated=stored.updated)))
+    assert stored.first_seen == stored.last_seen == "2026-11-26T10:15:02Z"
+    assert store.newest_id() == 8
+
+
+def test_store_rebuilt_from_published_files_equals_the_one_the_writer_kept(
+    crawler: Crawler, tmp_path: Path
+) -> None:
+    """The writer hashes the item, recovery the JSON line it became: they must agree."""
+    writer = JsonLinesWriterPipeline.from_crawler(crawler)
+    writer.open_spider()
+    items = [article("1", location="São Paulo"), article("2", subtitle="s", tags=[]), article("3")]
+    for item in items:
+        writer.process_item(item)
+    writer.close_spider()
+
+    rebuilt = SeenStore(tmp_path / "rebuilt" / STORE_NAME)
+    assert recover(rebuilt, tmp_path / "devdiscourse").records_absorbed == 3
+    kept = seen_store(crawler)
+    assert [rebuilt.get(i) for i in "123"] == [kept.get(i) for i in "123"]
+    rebuilt.close()
 
 
 def test_run_in_the_same_second_does_not_overwrite_an_earlier_one(

@@ -59,6 +59,7 @@ def test_pipelines_run_validate_then_dedupe_then_write(settings: Settings) -> No
     assert order == [
         "newsbot.pipelines.RequiredFieldsPipeline",
         "newsbot.pipelines.DuplicatesPipeline",
+        "newsbot.pipelines.RevisionPipeline",
         "newsbot.pipelines.JsonLinesWriterPipeline",
     ]
     for path in order:

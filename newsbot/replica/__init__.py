@@ -2,14 +2,19 @@
 
 Its ground truth (`ReplicaSite.expected_record`) comes from the generator's own data and never
 from the crawler's code: nothing here imports newsbot outside this package.
+
+The site has a clock tests move (`site.advance(hours=2)`, `site.now = moment`): articles appear,
+some are updated, listings and the news sitemap follow; `site.revisions(id)` lists the truth of
+every version and `site.breakage` simulates an outage or a markup change. See `ReplicaSite`.
 """
 
 from newsbot.replica.article_page import render_amp_page, render_article_page
 from newsbot.replica.model import ArticleData, Block, Image, heading, item_list, paragraph, table
 from newsbot.replica.server import ReplicaServer, serve_in_thread
-from newsbot.replica.site import DEFAULT_NOW, ReplicaSite
+from newsbot.replica.site import BREAKAGES, DEFAULT_NOW, ReplicaSite
 
 __all__ = [
+    "BREAKAGES",
     "DEFAULT_NOW",
     "ArticleData",
     "Block",

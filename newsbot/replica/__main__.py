@@ -1,9 +1,10 @@
 """`python -m newsbot.replica --port 8800 --articles 2000`: serve the replica until interrupted."""
 
 import argparse
+from datetime import datetime
 
 from newsbot.replica.server import ReplicaServer
-from newsbot.replica.site import ReplicaSite
+from newsbot.replica.site import DEFAULT_NOW, ReplicaSite
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -13,8 +14,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--decoy", default=None, help="base URL of a decoy host to link to")
+    parser.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=DEFAULT_NOW,
+        help="the site's clock, ISO 8601 with an offset (default %(default)s)",
+    )
     args = parser.parse_args(argv)
-    site = ReplicaSite(articles=args.articles, seed=args.seed, decoy_url=args.decoy)
+    if args.now.tzinfo is None:
+        parser.error("--now needs a UTC offset, e.g. 2026-11-26T10:00:00+00:00")
+    site = ReplicaSite(articles=args.articles, seed=args.seed, decoy_url=args.decoy, now=args.now)
     server = ReplicaServer(site, args.host, args.port)
     print(f"replica: serving {len(site)} articles at {server.base_url}", flush=True)
     try:

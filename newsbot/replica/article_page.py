@@ -87,7 +87,7 @@ def _meta(name: str, content: str, attr: str = "name") -> str:
     return f'<meta {attr}="{name}" content="{enc(content)}">\n'
 
 
-def _news_article_json(data: ArticleData, markup: str, amp: bool) -> str:
+def _news_article_json(data: ArticleData, markup: str, amp: bool, dates: bool = True) -> str:
     title = enc(page_title(data, markup))
     desc = enc(description(data))
     # Since 2024 the template prints the description unquoted: invalid JSON, as on the site.
@@ -100,11 +100,12 @@ def _news_article_json(data: ArticleData, markup: str, amp: bool) -> str:
         published = iso_ist(data.created, seconds)
         modified = iso_ist(data.modified, seconds)
     image = data.image.url if data.image else STOCK_IMAGE_URL
+    date_fields = f'"datePublished":"{published}","dateModified":"{modified}",' if dates else ""
     return (
         '{"@context":"https://schema.org","@type":"NewsArticle","mainEntityOfPage":'
         f'{{"@type":"WebPage","@id":"{data.canonical_url}"}},"headline":"{title}",'
         f'"description":{desc_value},"image":{{"@type":"ImageObject","url":"{enc(image)}",'
-        f'"width":920,"height":460}},"datePublished":"{published}","dateModified":"{modified}",'
+        f'"width":920,"height":460}},{date_fields}'
         f'"author":{{"@type":"Person","name":"{enc(data.author or data.source)}"}},'
         '"publisher":{"@type":"Organization","name":"Devdiscourse","logo":{"@type":'
         '"ImageObject","url":"https://www.devdiscourse.com/images/logo.png"}}}'
@@ -127,7 +128,7 @@ def _breadcrumb_json(data: ArticleData) -> str:
     )
 
 
-def _head(data: ArticleData, markup: str) -> str:
+def _head(data: ArticleData, markup: str, dates: bool = True) -> str:
     keywords = ", ".join(data.keywords)
     canonical = data.canonical_url
     parts = [
@@ -145,11 +146,12 @@ def _head(data: ArticleData, markup: str) -> str:
         _meta("og:image", og_image(data, markup), "property"),
         _meta("article:author", data.source),
     ]
-    if data.meta_dates:
+    if data.meta_dates and dates:
         parts.append(_meta("datePublished", iso_ist(data.created), "itemprop"))
         parts.append(_meta("dateModified", iso_ist(data.modified), "itemprop"))
     parts.append(
-        f'<script type="application/ld+json">{_news_article_json(data, markup, False)}</script>\n'
+        f'<script type="application/ld+json">{_news_article_json(data, markup, False, dates)}'
+        "</script>\n"
     )
     parts.append(f'<script type="application/ld+json">{_breadcrumb_json(data)}</script>\n')
     return "".join(parts)
@@ -323,21 +325,29 @@ def _also_read(data: ArticleData, site: LinkContext | None) -> str:
 
 
 def render_article_page(
-    data: ArticleData, markup: str, bot: bool = False, site: LinkContext | None = None
+    data: ArticleData,
+    markup: str,
+    bot: bool = False,
+    site: LinkContext | None = None,
+    dates: bool = True,
 ) -> str:
-    """The desktop page of `data` in one of the markups "2026", "2024", "pre2023"."""
+    """The desktop page of `data` in one of the markups "2026", "2024", "pre2023".
+
+    `dates=False` is the page after a markup change: no byline element, no date anywhere.
+    """
     if markup not in MARKUPS:
         raise ValueError(f"unknown markup {markup!r}")
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""
+    byline = _byline(data, markup) if dates else ""
     main = (
         f'<article class="article-detail">{_breadcrumb(data, markup)}'
-        f'<h1 class="title">{enc(data.title)}</h1>{subtitle}{_byline(data, markup)}'
+        f'<h1 class="title">{enc(data.title)}</h1>{subtitle}{byline}'
         f"{_figure(data)}{_left_section(data)}{'' if bot else _summary_card(data)}"
         f'<section class="article-cont">{_story(data, bot, amp=False)}</section>'
         f"{'' if bot else _tags_block(data)}{_also_read(data, site)}</article>"
     )
     sidebar = site.sidebar(data.news_id) if site else ""
-    return layout(page_title(data, markup), _head(data, markup), main, sidebar)
+    return layout(page_title(data, markup), _head(data, markup, dates), main, sidebar)
 
 
 def amp_tag_order(data: ArticleData) -> list[str]:
@@ -365,11 +375,12 @@ def _amp_media(data: ArticleData) -> str:
     )
 
 
-def render_amp_page(data: ArticleData, bot: bool = False) -> str:
-    """The `?amp` page (SITE.md §5.3)."""
+def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) -> str:
+    """The `?amp` page (SITE.md §5.3); `dates=False` drops the times line and JSON-LD dates."""
     keywords = ", ".join(data.keywords)
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""
     source = f" | {enc(data.location)}" if data.location else ""
+    meta = f'<div class="meta"> {" | ".join(_times(data))} </div>' if dates else ""
     tags = ""
     if not bot and data.tags:
         links = "".join(
@@ -388,11 +399,12 @@ def render_amp_page(data: ArticleData, bot: bool = False) -> str:
         '<script async custom-element="amp-video" src="https://cdn.ampproject.org/v0/amp-video-'
         '0.1.js"></script>\n<style amp-boilerplate>body{visibility:hidden}</style>\n'
         f"<style amp-custom>{AMP_STYLE}</style>\n"
-        f'<script type="application/ld+json">{_news_article_json(data, "2026", True)}</script>\n'
+        f'<script type="application/ld+json">{_news_article_json(data, "2026", True, dates)}'
+        "</script>\n"
         '</head>\n<body>\n<header class="amp-header"><a href="/">Devdiscourse</a></header>\n'
         f'<div class="news-box"><h1 class="title">{enc(data.title)}</h1>{subtitle}'
         f'<p class="source">{_source_link(data, avatar=False)}{source}</p>'
-        f'<div class="meta"> {" | ".join(_times(data))} </div>{_amp_media(data)}'
+        f"{meta}{_amp_media(data)}"
         f'<div class="description">{_story(data, bot, amp=True)}</div>{tags}</div>\n'
         '<footer class="amp-footer">&#xA9; Copyright 2026 Devdiscourse</footer>\n</body>\n</html>\n'
     )

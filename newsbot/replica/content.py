@@ -413,3 +413,31 @@ def generate(
 
 def canonical_path(seed: int, news_id: int, label: str | None) -> str:
     return f"/article/{label or 'agency-wire'}/{slug(news_id, headline(seed, news_id))}"
+
+
+UPDATE_SENTENCES = (
+    "{org} later said that talks on {topic} with {country} would continue this week.",
+    "Updating the figures, {org} said {topic} had risen {n} per cent, not the earlier estimate.",
+    '"We will not change course on {topic}," {person} told reporters in {city} on Tuesday.',
+    "A spokesperson for {org} confirmed the decision on {topic} late in the evening.",
+    "{country} has since asked {org} for a detailed report on {topic} within {n} days.",
+    "Correction: an earlier version of this story misstated the {org}'s position on {topic}.",
+)
+REVISIONS = ("append", "insert", "lead")
+
+
+def revise(blocks: list[Block], seed: int, news_id: int, number: int) -> list[Block]:
+    """The story after update `number` (1, 2, ...): one paragraph added, or the lead extended."""
+    rng = random.Random(f"{seed}:{news_id}:update:{number}")
+    kind = rng.choice(REVISIONS)
+    sentences = [_fill(rng.choice(UPDATE_SENTENCES), rng) for _ in range(rng.randint(1, 2))]
+    added = " ".join(sentences)
+    blocks = list(blocks)
+    lead = blocks[0] if blocks else None
+    if kind == "lead" and lead and lead.html.startswith("<p>") and len(lead.texts) == 1:
+        blocks[0] = paragraph(f"{lead.texts[0]} {added}")
+    elif kind == "insert" and blocks:
+        blocks.insert(1, paragraph(added))
+    else:
+        blocks.append(paragraph(added))
+    return blocks

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsbot.replica import pages
-from newsbot.replica.article_page import SOURCE_PAGES, render_amp_page, render_article_page
+from newsbot.replica.article_page import SOURCE_PAGES
 from newsbot.replica.site import ReplicaSite
 from newsbot.replica.text import slug
 
@@ -63,9 +63,8 @@ def _article(site: ReplicaSite, label: str | None, segment: str, query: str, bot
     if data.label and (label is None or label == "agency-wire"):
         suffix = f"?{query}" if query else ""
         return _redirect(f"/article/{data.label}/{slug(news_id, data.title)}{suffix}")
-    if "amp" in parse_qs(query, keep_blank_values=True):
-        return _html(render_amp_page(data, bot))
-    return _html(render_article_page(data, data.markup, bot, site))
+    variant = "amp" if "amp" in parse_qs(query, keep_blank_values=True) else "desktop"
+    return _html(site.render_article(news_id, variant, bot))
 
 
 def _detail(site: ReplicaSite, guid: str) -> Response:
@@ -103,7 +102,14 @@ def _listing(
 
 
 def handle(site: ReplicaSite, target: str, user_agent: str) -> Response:
-    """Answer one GET for `target` (path and query) as devdiscourse.com would."""
+    """Answer one GET for `target` (path and query) as devdiscourse.com would.
+
+    The whole answer is computed from one snapshot of the site's clock and breakage, so a
+    concurrent `advance()` never mixes two moments in one page.
+    """
+    site = site.snapshot()
+    if site.breakage == "http500":
+        return _error()
     parts = urlsplit(target)
     path, lower = parts.path, parts.path.lower()
     query = parse_qs(parts.query, keep_blank_values=True)

@@ -1,28 +1,39 @@
-"""The `devdiscourse` spider: discover article URLs, fetch each article once, extract it.
+"""The `devdiscourse` spider: discover article URLs, fetch what is new or changed, extract it.
 
-Discovery (SITE.md §3): the Google News sitemap, the server-rendered listings of PTI, News Desk
-and agency stories, and the `/stories/<label>` listings, paginated up to `max_pages`; article
-links on every page (sidebars, ALSO READ) are followed too. Extraction is newsbot/extract.py.
+Discovery (SITE.md §3) starts from fixed roots: the Google News sitemap, the first page of the
+PTI, News Desk and agency listings, and `/stories/<label>` for each watched label. With a seen
+store (newsbot/state.py), an article is fetched only when its id is unknown or its sitemap
+`lastmod` is later than the stored `updated`, and a listing's next page only while the current
+page has not yet reached a stored article; so an unchanged re-run costs one request per root.
+`-a full=1` ignores the store for discovery. Extraction is newsbot/extract.py.
 """
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from newsbot import selectors as css
 from newsbot import urls
 from newsbot.arguments import parse_arguments
 from newsbot.extract import extract_article, is_article_page
 from newsbot.items import Article
+from newsbot.processors import parse_datetime
+from newsbot.state import RunState
+from newsbot.store import SeenStore
 
 NEWS_SITEMAP = "/RSS/GoogleNews"
 # Server-rendered listings with `?page=N` and a `Page X of Y` pager.
 PAGED_LISTINGS = ("/pti-stories", "/devdiscourse-stories", "/AgencyWire")
 # `/stories/<label>` renders page 1; later pages come as HTML fragments from this endpoint.
 LABEL_FRAGMENTS = "/Home/GetNewsItems"
+# Always in the news sitemap, whatever their age (SITE.md §3): not a sign of its window.
+PINNED_SITEMAP_IDS = frozenset({809210, 806669})
 
 
 class DevdiscourseSpider(scrapy.Spider):
@@ -33,17 +44,54 @@ class DevdiscourseSpider(scrapy.Spider):
         self.arguments = parse_arguments(kwargs)
         self.base_url = self.arguments.base_url
         self.max_pages = self.arguments.max_pages
+        self.store: SeenStore | None = None
+        # Ids (or legacy URLs) requested in this run: each once, and no more than the budget.
+        self.requested: set[str] = set()
+        self.article_budget = 0
+        # A full re-crawl, or a first run (nothing stored): every root is walked to max_pages.
+        self.walks_everything = True
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.site_url(NEWS_SITEMAP), callback=self.parse_sitemap)
+        self.article_budget = self.crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
+        state = self.crawler.get_extension(RunState)
+        self.store = state.store if state is not None else None
+        self.walks_everything = (
+            self.arguments.full or self.store is None or self.store.newest_id() is None
+        )
+        yield scrapy.Request(
+            self.site_url(NEWS_SITEMAP), callback=self.parse_sitemap, errback=self.request_failed
+        )
         for path in PAGED_LISTINGS:
             yield self.listing_request(path, page=1)
         for label in self.arguments.sections:
             yield scrapy.Request(
                 self.site_url(f"/stories/{label}"),
                 callback=self.parse_label_listing,
+                errback=self.request_failed,
                 cb_kwargs={"label": label, "page": 1},
             )
+
+    # -- what to fetch ---------------------------------------------------------------------------
+
+    def is_known(self, news_id: str) -> bool:
+        return self.store is not None and self.store.get(news_id) is not None
+
+    def wants(self, news_id: str, lastmod: str | None = None) -> bool:
+        """Fetch an article unless the store has it and no later modification is announced.
+
+        `lastmod` is compared to the minute: the byline, which `updated` comes from, has none.
+        """
+        if self.arguments.full or self.store is None:
+            return True
+        stored = self.store.get(news_id)
+        if stored is None:
+            return True
+        announced, known = parse_datetime(lastmod or ""), parse_datetime(stored.updated)
+        if announced is None or known is None:
+            return False
+        return announced.replace(second=0, microsecond=0) > known.replace(second=0, microsecond=0)
+
+    # -- callbacks -------------------------------------------------------------------------------
 
     def site_url(self, path: str) -> str:
         return self.base_url + path
@@ -52,6 +100,7 @@ class DevdiscourseSpider(scrapy.Spider):
         return scrapy.Request(
             self.site_url(f"{path}?page={page}"),
             callback=self.parse_listing,
+            errback=self.request_failed,
             cb_kwargs={"path": path, "page": page},
         )
 
@@ -61,52 +110,131 @@ class DevdiscourseSpider(scrapy.Spider):
         return scrapy.Request(
             self.site_url(f"{LABEL_FRAGMENTS}?{urlencode(query)}"),
             callback=self.parse_label_listing,
+            errback=self.request_failed,
             cb_kwargs={"label": label, "page": page},
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         entries = list(Sitemap(response.body)) if response.body.strip() else []
         self.crawler.stats.inc_value("newsbot/discovery/sitemap_entries", len(entries))
+        modified = []
         for entry in entries:
-            if request := self.article_request(response, entry.get("loc", "")):
+            url = urls.onto_base(response.urljoin(entry.get("loc", "")), self.base_url)
+            news_id = urls.news_id(url)
+            if news_id is None:
+                continue
+            if int(news_id) not in PINNED_SITEMAP_IDS:
+                modified.append(parse_datetime(entry.get("lastmod") or ""))
+            wanted = self.wants(news_id, entry.get("lastmod"))
+            if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
                 yield request
+        self.check_sitemap_window([moment for moment in modified if moment is not None])
+
+    def check_sitemap_window(self, modified: list[datetime]) -> None:
+        """Notice when more changed since the last run than the sitemap's 500 entries hold.
+
+        The sitemap lists the most recently modified articles. If even its oldest modification
+        is later than the creation of the newest stored article, articles created in between
+        may have been pushed out of it. The listings are then walked back until they reach stored
+        articles, which the paging rule in `listing_pages_on` already does; this makes the gap
+        visible in the log and the stats.
+        """
+        newest_id = self.store.newest_id() if self.store is not None else None
+        newest = self.store.get(newest_id) if newest_id is not None else None
+        newest_created = parse_datetime(newest.created or "") if newest is not None else None
+        if modified and newest_created is not None and min(modified) > newest_created:
+            self.crawler.stats.set_value("newsbot/discovery/sitemap_overrun", 1)
+            self.logger.warning(
+                "News sitemap window overrun: its oldest entry was modified %s, after the newest "
+                "stored article %s was created; paging back through the listings",
+                min(modified).isoformat(),
+                newest_id,
+            )
 
     def parse_listing(self, response: Response, path: str, page: int) -> Iterator[scrapy.Request]:
-        found = list(self.follow_articles(response, "listing"))
-        yield from found
-        if found and page < self.max_pages:
+        if self.listing_pages_on(response, page):
             yield self.listing_request(path, page + 1)
+        yield from self.follow_articles(response, "listing")
 
     def parse_label_listing(
         self, response: Response, label: str, page: int
     ) -> Iterator[scrapy.Request]:
-        found = list(self.follow_articles(response, "listing"))
-        yield from found
-        if found and page < self.max_pages:
+        if self.listing_pages_on(response, page):
             yield self.label_fragment_request(label, page + 1)
+        yield from self.follow_articles(response, "listing")
+
+    def listing_pages_on(self, response: Response, page: int) -> bool:
+        """Whether to fetch the next page: items left, pages left, and no stored article met yet.
+
+        Listings run newest first, so once a page holds an article the store knows, every later
+        page holds older, known ones.
+        """
+        items = [urls.news_id(response.urljoin(href)) for href in self.listing_items(response)]
+        items = [news_id for news_id in items if news_id]
+        self.crawler.stats.inc_value("newsbot/discovery/listing_links", len(items))
+        if not items or page >= self.max_pages:
+            return False
+        return self.walks_everything or not any(self.is_known(news_id) for news_id in items)
+
+    def listing_items(self, response: Response) -> list[str]:
+        if not hasattr(response, "xpath"):
+            return []
+        return response.xpath(css.LISTING_ITEMS).getall()
 
     def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
+        self.crawler.stats.inc_value("newsbot/articles/responses")
+        if not isinstance(response, TextResponse) or not response.body.strip():
+            # A PDF, an image or an empty 200 where an article should be.
+            reason = "empty" if not response.body.strip() else "not_html"
+            self.crawler.stats.inc_value(f"newsbot/dropped/{reason}")
+            self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
+            return
         yield from self.follow_articles(response, "related")
         if not is_article_page(response):
             self.crawler.stats.inc_value("newsbot/skipped/not_article")
             return
         self.crawler.stats.inc_value("newsbot/articles/parsed")
-        yield extract_article(response)
+        yield extract_article(response, self.crawler.stats)
+
+    def request_failed(self, failure: Failure) -> None:
+        """Count a request that failed for good (after Scrapy's retries): HTTP status or error."""
+        if failure.check(HttpError):
+            kind = f"http_{failure.value.response.status}"
+        else:
+            kind = failure.type.__name__
+        self.crawler.stats.inc_value(f"newsbot/failed/{kind}")
+        self.logger.info("Failed %s: %s", failure.request.url, kind)
 
     def follow_articles(self, response: Response, origin: str) -> Iterator[scrapy.Request]:
-        """Requests for every article link on a page (listing items, sidebars, ALSO READ)."""
+        """Requests for the article links on a page (listing items, sidebars, ALSO READ) that are
+        worth fetching."""
         if not hasattr(response, "css"):  # not HTML: nothing to follow
             return
         for href in response.css(css.LINKS).getall():
-            if request := self.article_request(response, href):
-                self.crawler.stats.inc_value(f"newsbot/discovery/{origin}_links")
+            url = self.followable(urls.onto_base(response.urljoin(href.strip()), self.base_url))
+            if url is not None and (request := self.article_request(url)):
+                self.crawler.stats.inc_value(f"newsbot/discovery/{origin}_requests")
                 yield request
 
-    def article_request(self, response: Response, href: str) -> scrapy.Request | None:
-        """A request for the desktop page of an article link, on base_url; None for other links."""
-        url = urls.onto_base(response.urljoin(href.strip()), self.base_url)
-        if urls.is_article_url(url):
-            url = urls.desktop_url(url)  # `?amp` and tracking parameters name the same article
-        elif not urls.is_legacy_article_url(url):
+    def followable(self, url: str) -> str | None:
+        """The URL to request for a link, or None when it is not an article worth fetching."""
+        news_id = urls.news_id(url)
+        if news_id is not None:
+            # `?amp` and tracking parameters name the same article as the desktop page.
+            return urls.desktop_url(url) if self.wants(news_id) else None
+        # Legacy `/Home/Detail/<GUID>` links name no id: only a run that walks everything
+        # follows them, or an unchanged re-run would fetch them every time.
+        if self.walks_everything and urls.is_legacy_article_url(url):
+            return url
+        return None
+
+    def article_request(self, url: str, news_id: str | None = None) -> scrapy.Request | None:
+        """A request for an article page, once per id per run, within NEWSBOT_MAX_ARTICLES."""
+        key = news_id or urls.news_id(url) or url
+        if key in self.requested:
             return None
-        return scrapy.Request(url, callback=self.parse_article)
+        if len(self.requested) >= self.article_budget:
+            self.crawler.stats.inc_value("newsbot/discovery/over_budget")
+            return None
+        self.requested.add(key)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed)

@@ -1,0 +1,181 @@
+"""Health checks run by spidermon when the spider closes (docs/cron.md lists them).
+
+spidermon's own monitors cover the finish reason and field coverage; the checks it lacks
+(discovery, article yield, 5xx and error shares) are here. spidermon only logs its results, so
+`RecordHealth` writes one line per failed check into the stats, where newsbot/cron.py reads it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+from spidermon import MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReasonMonitor
+from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
+from spidermon.core.actions import Action
+
+# spidermon 1.27 writes its report through Spider.log(), which Scrapy 2.19 deprecates: a
+# warning on every run that says nothing about the crawl. Only that one is silenced.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Spider\.log\(\) is deprecated",
+    category=ScrapyDeprecationWarning,
+    module=r"spidermon\.",
+)
+
+# A list of one-line messages, empty when every check passed; absent if the checks never ran.
+HEALTH_FAILED_STAT = "newsbot/health/failed"
+ITEM_COUNT_STAT = "spidermon_item_scraped_count/Article"
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+class NewsbotMonitor(BaseScrapyMonitor):
+    def stat(self, name: str) -> int:
+        return int(self.stats.get(name, 0) or 0)
+
+    def setting(self, name: str) -> float:
+        return self.crawler.settings.getfloat(name)
+
+
+@monitors.name("discovery")
+class DiscoveryMonitor(NewsbotMonitor):
+    @monitors.name("found something")
+    def test_discovery_found_something(self) -> None:
+        entries = self.stat("newsbot/discovery/sitemap_entries")
+        links = self.stat("newsbot/discovery/listing_links")
+        self.assertTrue(
+            entries or links,
+            msg="discovery found nothing: 0 sitemap entries and 0 listing links",
+        )
+
+
+@monitors.name("article yield")
+class ArticleYieldMonitor(NewsbotMonitor):
+    """Invalid records are dropped, so only this share shows a markup change losing a field."""
+
+    @monitors.name("articles yield valid records")
+    def test_articles_yield_valid_records(self) -> None:
+        parsed = self.stat("newsbot/articles/parsed")
+        if parsed < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
+            self.skipTest(f"only {parsed} article pages")
+        failed = max(parsed - self.stat("newsbot/items/valid"), 0)
+        share, limit = _share(failed, parsed), self.setting("NEWSBOT_HEALTH_MAX_INVALID_SHARE")
+        self.assertLessEqual(
+            share,
+            limit,
+            msg=f"{failed} of {parsed} article pages ({_percent(share)}) yielded no valid record"
+            f" (limit {_percent(limit)}; {self.drop_reasons()})",
+        )
+
+    def drop_reasons(self) -> str:
+        prefix = "newsbot/dropped/missing_"
+        reasons = [
+            f"missing {name.removeprefix(prefix)}: {count}"
+            for name, count in sorted(self.stats.items())
+            if name.startswith(prefix)
+        ]
+        return ", ".join(reasons) or "no drop recorded"
+
+
+@monitors.name("server errors")
+class ServerErrorShareMonitor(NewsbotMonitor):
+    """All 5xx together, of responses: spidermon's UnwantedHTTPCodesMonitor judges each code
+    alone, against requests, and floors its limit to 0 on a small run."""
+
+    @monitors.name("5xx share")
+    def test_5xx_share(self) -> None:
+        responses = self.stat("downloader/response_count")
+        prefix = "downloader/response_status_count/5"
+        errors = sum(int(v) for k, v in self.stats.items() if k.startswith(prefix))
+        share, limit = _share(errors, responses), self.setting("NEWSBOT_HEALTH_MAX_5XX_SHARE")
+        self.assertLessEqual(
+            share,
+            limit,
+            msg=f"{errors} of {responses} responses ({_percent(share)}) were 5xx server errors"
+            f" (limit {_percent(limit)})",
+        )
+
+
+@monitors.name("errors")
+class ErrorShareMonitor(NewsbotMonitor):
+    """Download failures (timeouts, refused connections) and spider exceptions, of requests."""
+
+    @monitors.name("error share")
+    def test_error_share(self) -> None:
+        requests = self.stat("downloader/request_count")
+        errors = self.stat("downloader/exception_count") + self.stat("spider_exceptions/count")
+        share, limit = _share(errors, requests), self.setting("NEWSBOT_HEALTH_MAX_ERROR_SHARE")
+        self.assertLessEqual(
+            share,
+            limit,
+            msg=f"{errors} download errors and spider exceptions for {requests} requests"
+            f" ({_percent(share)}, limit {_percent(limit)})",
+        )
+
+
+@monitors.name("field coverage")
+class SampledFieldCoverageMonitor(FieldCoverageMonitor):
+    """spidermon's coverage, judged only on enough published records: an unchanged re-run
+    publishes none, and a run with two new articles says little about the markup."""
+
+    @monitors.name("coverage rules met")
+    def test_check_if_field_coverage_rules_are_met(self) -> None:
+        published = self.stats.get(ITEM_COUNT_STAT, 0)
+        if published < self.crawler.settings.getint("NEWSBOT_HEALTH_COVERAGE_MIN_ITEMS"):
+            self.skipTest(f"only {published} records published")
+        super().test_check_if_field_coverage_rules_are_met()
+
+
+@monitors.name("finish reason")
+class FinishedMonitor(FinishReasonMonitor):
+    pass
+
+
+def one_line(monitor_name: str, text: str) -> str:
+    """spidermon's messages span lines (field coverage) or are tracebacks (a crashed check)."""
+    joined = ""
+    for line in filter(None, (line.strip() for line in text.strip().splitlines())):
+        separator = " " if joined.endswith(":") else "; "
+        joined = f"{joined}{separator}{line}" if joined else line
+    return f"{monitor_name}: {joined}"
+
+
+class RecordHealth(Action):
+    """Stores the failed checks, one line each, in the stats: there is no exit-status action."""
+
+    def run_action(self) -> None:
+        self.data.crawler.stats.set_value(HEALTH_FAILED_STAT, failed_checks(self.result))
+
+
+def failed_checks(result: Any) -> list[str]:
+    messages = []
+    for item in result.monitors_failed_results:
+        name = item.item.monitor_name
+        if item.reason is not None:
+            messages.append(one_line(name, item.reason))
+        else:  # the check itself raised: its traceback's last line says what
+            messages.append(one_line(name, f"check crashed: {item.error.strip().splitlines()[-1]}"))
+    return messages
+
+
+class HealthCheckSuite(MonitorSuite):
+    monitors: ClassVar[list[type[BaseScrapyMonitor]]] = [
+        FinishedMonitor,
+        DiscoveryMonitor,
+        ArticleYieldMonitor,
+        SampledFieldCoverageMonitor,
+        ServerErrorShareMonitor,
+        ErrorShareMonitor,
+    ]
+    # "Finished", not "failed": the stat must be set on a healthy run too, or a run whose
+    # checks never ran would look healthy.
+    monitors_finished_actions: ClassVar[list[type[Action]]] = [RecordHealth]

@@ -1,0 +1,203 @@
+"""Cron-grade incremental crawls of the replica (issue 3): what a run fetches and publishes.
+
+Each crawl is `scrapy crawl devdiscourse` in a subprocess. Expected records and changes come
+from the replica's ground truth (`expected_record`, `changes_between`), never from newsbot.
+"""
+
+import json
+from collections import Counter
+from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import urlopen
+
+import pytest
+from parsel import Selector
+from scrapy.settings import Settings
+from scrapy.utils.sitemap import Sitemap
+
+from newsbot.cron import HEALTH_FAILED, OK
+from newsbot.replica import ReplicaSite
+from newsbot.selectors import LISTING_ITEMS
+from newsbot.store import SeenStore, StoredArticle, default_path
+from newsbot.urls import LABELS, news_id
+from tests.crawling import field_differences, read_records, run_crawl
+
+pytestmark = pytest.mark.e2e
+
+MAX_PAGES = ("-a", "max_pages=50")
+# One request per discovery root (news sitemap, three listings, a listing per label) + robots.txt.
+ROOT_REQUESTS = 1 + 3 + len(LABELS) + 1
+
+
+def article_requests(server) -> list[str]:
+    return [path for _, path, _ in server.requests if path.startswith("/article/")]
+
+
+def other_requests(server) -> list[str]:
+    return [path for _, path, _ in server.requests if not path.startswith("/article/")]
+
+
+def published_since(data_dir, before: list[dict]) -> list[dict]:
+    records, _ = read_records(data_dir)
+    return records[len(before) :]
+
+
+def assert_silent_success(result) -> None:
+    assert (result.status, result.stdout, result.stderr) == (OK, "", ""), result.stderr
+
+
+def assert_records_are_truth(records: list[dict], site: ReplicaSite, revisions: dict) -> None:
+    """Each record is the article as the site shows it now, with the expected revision."""
+    assert Counter(record["id"] for record in records) == Counter(list(revisions))
+    assert {record["id"]: record["revision"] for record in records} == revisions
+    truth = {record["id"]: site.expected_record(record["id"]) for record in records}
+    assert field_differences(records, truth) == []
+
+
+def test_first_run_publishes_everything_and_an_unchanged_rerun_costs_one_request_per_root(
+    moving_replica, tmp_path
+):
+    site = moving_replica.site
+    first = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(first)
+    assert_records_are_truth(first.records, site, dict.fromkeys(site.ids(), 1))
+
+    moving_replica.requests.clear()
+    again = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(again)
+    assert again.files == first.files  # nothing published, no empty file
+    assert article_requests(moving_replica) == []
+    assert len(moving_replica.requests) <= ROOT_REQUESTS
+
+    runs = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert [run["status"] for run in runs] == [OK, OK]
+    assert runs[0]["new"] == len(site.ids()) and runs[0]["published"] == str(first.files[0])
+    assert (runs[1]["new"], runs[1]["revised"], runs[1]["published"]) == (0, 0, None)
+
+
+def test_an_unchanged_rerun_stays_within_the_bound_with_20000_stored_articles(
+    serve_replica, tmp_path
+):
+    site = ReplicaSite(articles=20_000, seed=3)
+    store = SeenStore(default_path_for(tmp_path))
+    store.seed(
+        StoredArticle.from_record({**site.expected_record(news_id), "revision": 1})
+        for news_id in site.ids()
+    )
+    store.close()
+    server = serve_replica(site)
+    result = run_crawl(server.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(result)
+    assert result.records == []
+    assert article_requests(server) == []
+    assert len(server.requests) <= ROOT_REQUESTS
+
+
+def default_path_for(data_dir):
+    return default_path(Settings({"NEWSBOT_DATA_DIR": str(data_dir)}))
+
+
+def test_after_the_clock_moves_a_run_publishes_exactly_the_new_and_updated_articles(
+    moving_replica, tmp_path
+):
+    site = moving_replica.site
+    first = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(first)
+    before = site.now
+    site.advance(hours=2)
+    changes = site.changes_between(before, site.now)
+    assert changes["new"] and changes["updated"]  # the replica's clock did both
+
+    moving_replica.requests.clear()
+    second = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(second)
+    revisions = dict.fromkeys(changes["new"], 1) | dict.fromkeys(changes["updated"], 2)
+    assert_records_are_truth(published_since(tmp_path, first.records), site, revisions)
+
+    # k changed articles cost k article requests, plus the listing pages that hold them.
+    fetched = Counter(news_id(path) for path in article_requests(moving_replica))
+    assert fetched == Counter(list(revisions))
+    extra_pages = [p for p in other_requests(moving_replica) if is_later_listing_page(p)]
+    assert len(other_requests(moving_replica)) <= ROOT_REQUESTS + len(extra_pages)
+    changed = set(revisions)
+    for path in extra_pages:
+        assert previous_page_holds_only(moving_replica.base_url, path, changed), path
+
+
+def page_number(path: str) -> int:
+    return int(parse_qs(urlsplit(path).query).get("page", ["1"])[0])
+
+
+def is_later_listing_page(path: str) -> bool:
+    return page_number(path) > 1
+
+
+def previous_page_holds_only(base_url: str, path: str, changed: set[str]) -> bool:
+    """The page before `path` held only articles new to the crawler: fetching `path` was due.
+
+    (The fragment endpoint's page 1 holds the same items as `/stories/<label>`.)
+    """
+    parts = urlsplit(path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    query["page"] = [str(page_number(path) - 1)]
+    with urlopen(f"{base_url}{parts.path}?{urlencode(query, doseq=True)}") as response:
+        html = response.read().decode()
+    ids = {news_id(href) for href in listing_hrefs(html)} - {None}
+    return bool(ids) and ids <= changed
+
+
+def sitemap_ids(base_url: str) -> set[str]:
+    with urlopen(base_url + "/RSS/GoogleNews") as response:
+        body = response.read()
+    return {news_id(entry["loc"]) for entry in Sitemap(body)}
+
+
+def listing_hrefs(html: str) -> list[str]:
+    return [urlsplit(href).path for href in Selector(html).xpath(LISTING_ITEMS).getall()]
+
+
+def test_full_recrawl_walks_everything_but_publishes_nothing_unchanged(moving_replica, tmp_path):
+    first = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(first)
+    moving_replica.requests.clear()
+    full = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES, "-a", "full=1")
+    assert_silent_success(full)
+    assert full.files == first.files
+    assert len(set(article_requests(moving_replica))) >= len(moving_replica.site.ids())
+
+
+def test_a_sitemap_overrun_pages_back_through_the_listings(moving_replica, tmp_path):
+    site = moving_replica.site
+    first = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(first)
+    before = site.now
+    site.advance(hours=14)  # more new articles than the news sitemap's 500 entries
+    changes = site.changes_between(before, site.now)
+    assert len(changes["new"]) > 500
+
+    second = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert_silent_success(second)
+    # Updates are announced only by the sitemap's lastmod: those that fell out of its window
+    # wait for a full re-crawl; every new article is found through the listings.
+    visible = sitemap_ids(moving_replica.base_url)
+    revisions = dict.fromkeys(changes["new"], 1)
+    revisions |= dict.fromkeys((i for i in changes["updated"] if i in visible), 2)
+    assert_records_are_truth(published_since(tmp_path, first.records), site, revisions)
+    log = sorted((tmp_path / "logs").glob("*.log"))[-1].read_text()
+    assert "News sitemap window overrun" in log
+
+
+@pytest.mark.parametrize(
+    ("breakage", "failed_check"),
+    [("http500", "server errors"), ("no_dates", "article yield")],
+)
+def test_a_broken_site_fails_loudly_with_the_documented_status(
+    moving_replica, tmp_path, breakage, failed_check
+):
+    moving_replica.site.breakage = breakage
+    result = run_crawl(moving_replica.base_url, tmp_path, *MAX_PAGES)
+    assert result.status == HEALTH_FAILED
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith("newsbot: ") for line in lines)
+    assert any(failed_check in line for line in lines), lines
+    assert result.records == []

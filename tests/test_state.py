@@ -1,0 +1,66 @@
+"""RunState: a crawl recovers and publishes only while it holds the run lock."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
+
+from newsbot.runlock import LOCK_NAME, RunLock
+from newsbot.state import RunState, publishing_store
+
+HOLD_LOCK = (
+    "import fcntl, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+class Devdiscourse(Spider):
+    name = "devdiscourse"
+
+
+def build_state(data_dir: Path) -> tuple[Crawler, RunState]:
+    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "EXTENSIONS": {RunState: 0}}
+    crawler = get_crawler(Devdiscourse, settings)
+    crawler._apply_settings()  # builds the extensions, as crawling would
+    return crawler, crawler.get_extension(RunState)
+
+
+@pytest.fixture
+def leftover_part(tmp_path: Path) -> Path:
+    part = tmp_path / "devdiscourse" / ".2026-11-26T10-00-00Z.jsonl.part"
+    part.parent.mkdir(parents=True)
+    part.write_text('{"id": "1"}\n')
+    return part
+
+
+def test_a_crawl_of_its_own_takes_the_lock_and_recovers(tmp_path, leftover_part):
+    crawler, state = build_state(tmp_path)
+    assert state.writable
+    assert publishing_store(crawler) is state.store
+    assert RunLock.held_here(tmp_path / LOCK_NAME)
+    assert not leftover_part.exists()
+    state.spider_closed()
+    assert not RunLock.held_here(tmp_path / LOCK_NAME)
+
+
+def test_a_crawl_beside_a_running_one_only_reads(tmp_path, leftover_part):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / LOCK_NAME)], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        crawler, state = build_state(tmp_path)
+        assert not state.writable
+        assert leftover_part.exists()  # the running crawl's part file is left alone
+        with pytest.raises(RuntimeError, match="must not publish"):
+            publishing_store(crawler)
+    finally:
+        holder.kill()
+        holder.wait()

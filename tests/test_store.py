@@ -1,0 +1,258 @@
+"""The seen store: schema and migrations, lookups, publication records, recovery after a kill."""
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from newsbot.store import (
+    SCHEMA_VERSION,
+    STORE_NAME,
+    Recovery,
+    SeenStore,
+    StoredArticle,
+    content_hash,
+    recover,
+)
+
+RECORD = {
+    "id": "1234567",
+    "revision": 1,
+    "url": "https://www.devdiscourse.com/article/international/1234567-kremlin",
+    "title": "Kremlin says cooperation with Turkey on Syria of 'great importance'",
+    "source": "PTI",
+    "created": "2020-03-02T17:29:00+05:30",
+    "updated": "2020-03-02T17:54:00+05:30",
+    "body": "First paragraph.\n\nSecond paragraph.",
+    "tags": ["Kremlin", "Turkey"],
+    "crawled_at": "2026-11-26T10:15:02Z",
+}
+
+
+def row(
+    news_id: int, revision: int = 1, updated: str = "2020-03-02T17:54:00+05:30"
+) -> StoredArticle:
+    seen = f"2026-11-26T10:{revision:02d}:00Z"
+    return StoredArticle(
+        news_id, "2020-03-02T17:29:00+05:30", updated, f"{news_id:064x}", revision, seen, seen
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SeenStore]:
+    store = SeenStore(tmp_path / STORE_NAME)
+    yield store
+    store.close()
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_new_store_is_at_the_current_schema_in_wal_mode(store: SeenStore) -> None:
+    assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert store.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    columns = {info[1] for info in store.db.execute("PRAGMA table_info(articles)")}
+    assert columns == {
+        "id",
+        "created",
+        "updated",
+        "content_hash",
+        "revision",
+        "first_seen",
+        "last_seen",
+    }
+
+
+def test_empty_store_knows_nothing(store: SeenStore) -> None:
+    assert store.get("1234567") is None
+    assert store.newest_id() is None
+    assert not store.is_recorded("2026-11-26T10-00-00Z.jsonl")
+
+
+def test_published_rows_are_found_by_string_or_integer_id(store: SeenStore) -> None:
+    store.record_publication("a.jsonl", [row(5), row(1234567)])
+    assert store.get("1234567") == row(1234567)
+    assert store.get(5) == row(5)
+    assert store.get(6) is None
+    assert store.newest_id() == 1234567
+    assert store.is_recorded("a.jsonl")
+
+
+def test_a_later_revision_replaces_the_row_but_keeps_first_seen(store: SeenStore) -> None:
+    store.record_publication("a.jsonl", [row(5)])
+    store.record_publication("b.jsonl", [row(5, revision=2, updated="2020-03-04T08:00:00+05:30")])
+    stored = store.get(5)
+    assert stored is not None
+    assert (stored.revision, stored.updated) == (2, "2020-03-04T08:00:00+05:30")
+    assert (stored.first_seen, stored.last_seen) == (row(5).first_seen, row(5, 2).last_seen)
+
+
+def test_an_older_revision_never_moves_an_article_back(store: SeenStore) -> None:
+    store.record_publication("b.jsonl", [row(5, revision=2)])
+    store.record_publication("a.jsonl", [row(5, revision=1)])
+    assert store.get(5) == row(5, revision=2)
+
+
+def test_recording_one_file_twice_changes_nothing(store: SeenStore) -> None:
+    store.record_publication("a.jsonl", [row(5)])
+    store.record_publication("a.jsonl", [row(5, revision=2), row(6)])
+    assert store.get(5) == row(5)
+    assert store.get(6) is None
+    assert store.db.execute("SELECT file, records FROM published").fetchall() == [("a.jsonl", 1)]
+
+
+def test_a_failed_publication_records_neither_file_nor_rows(store: SeenStore) -> None:
+    def rows() -> Iterator[StoredArticle]:
+        yield row(5)
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError):
+        store.record_publication("a.jsonl", rows())
+    assert not store.is_recorded("a.jsonl")
+    assert store.get(5) is None
+
+
+def test_store_outlives_its_connection(tmp_path: Path) -> None:
+    first = SeenStore(tmp_path / STORE_NAME)
+    first.record_publication("a.jsonl", [row(5)])
+    first.close()
+    again = SeenStore(tmp_path / STORE_NAME)
+    assert again.get(5) == row(5)
+    assert again.is_recorded("a.jsonl")
+    again.close()
+
+
+# The schema newsbot's first store shipped with (user_version 1), written out literally: a
+# migration test must not build its "old" file with the code under test.
+V1_SCHEMA = """
+CREATE TABLE articles (id INTEGER PRIMARY KEY, updated TEXT NOT NULL,
+    content_hash TEXT NOT NULL, revision INTEGER NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+INSERT INTO articles VALUES (42, '2020-03-02T17:54:00+05:30', 'abc', 3,
+    '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_v1_store_is_migrated_in_place_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / STORE_NAME
+    old = sqlite3.connect(path)
+    old.executescript(V1_SCHEMA)
+    old.close()
+
+    store = SeenStore(path)
+
+    assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert store.get(42) == StoredArticle(
+        42,
+        None,
+        "2020-03-02T17:54:00+05:30",
+        "abc",
+        3,
+        "2026-01-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+    )
+    store.record_publication("a.jsonl", [row(42, revision=4)])
+    assert store.get(42) == replace(row(42, revision=4), first_seen="2026-01-01T00:00:00Z")
+    store.close()
+
+
+def test_a_store_from_a_newer_newsbot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / STORE_NAME
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    newer.close()
+    with pytest.raises(RuntimeError, match="upgrade newsbot"):
+        SeenStore(path)
+
+
+def test_content_hash_ignores_what_changes_per_fetch() -> None:
+    refetched = {**RECORD, "crawled_at": "2027-01-01T00:00:00Z", "revision": 2}
+    assert content_hash(refetched) == content_hash(RECORD)
+    assert content_hash(dict(reversed(RECORD.items()))) == content_hash(RECORD)
+    # A field that is null, empty or absent is the same record.
+    assert content_hash({**RECORD, "subtitle": None, "countries": []}) == content_hash(RECORD)
+
+
+def test_content_hash_changes_with_the_content() -> None:
+    assert content_hash({**RECORD, "body": RECORD["body"] + "!"}) != content_hash(RECORD)
+    assert content_hash({**RECORD, "tags": ["Turkey", "Kremlin"]}) != content_hash(RECORD)
+    assert len(content_hash(RECORD)) == 64
+
+
+def test_stored_row_of_a_record() -> None:
+    no_update = {**RECORD, "updated": None}
+    stored = StoredArticle.from_record(no_update)
+    assert stored.id == 1234567
+    # docs/record.md: `updated` equals `created` when the page shows no update time.
+    assert stored.updated == RECORD["created"]
+    assert stored.content_hash == content_hash(no_update)
+    assert stored.first_seen == stored.last_seen == RECORD["crawled_at"]
+
+
+def test_recover_deletes_part_files_and_absorbs_an_unrecorded_file_once(
+    store: SeenStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    output = tmp_path / "devdiscourse"
+    part = write_jsonl(output / ".2026-11-26T11-00-00Z.jsonl.part", [{**RECORD, "id": "9"}])
+    (output / ".2026-11-26T12-00-00Z.jsonl.part").write_bytes(b'{"id": "10", "ti')
+    recorded = write_jsonl(output / "2026-11-26T09-00-00Z.jsonl", [{**RECORD, "id": "3"}])
+    store.record_publication(recorded.name, [StoredArticle.from_record({**RECORD, "id": "3"})])
+    second = {**RECORD, "id": "4", "revision": 2}
+    unrecorded = write_jsonl(output / "2026-11-26T10-00-00Z.jsonl", [RECORD, second])
+
+    with caplog.at_level(logging.WARNING, logger="newsbot.store"):
+        recovery = recover(store, output)
+
+    assert recovery == Recovery(parts_deleted=2, files_absorbed=1, records_absorbed=2)
+    assert not part.exists()
+    assert sorted(path.name for path in output.iterdir()) == [recorded.name, unrecorded.name]
+    assert store.is_recorded(unrecorded.name)
+    assert store.get(RECORD["id"]) == StoredArticle.from_record(RECORD)
+    assert store.get(4) == StoredArticle.from_record(second)
+    assert "deleted 2 unpublished part file(s)" in caplog.text
+    assert "recorded 1 published file(s)" in caplog.text
+
+    caplog.clear()
+    assert recover(store, output) == Recovery()
+    assert not recover(store, output)
+    assert caplog.text == ""
+
+
+def test_recover_with_no_output_yet_does_nothing(store: SeenStore, tmp_path: Path) -> None:
+    assert recover(store, tmp_path / "devdiscourse") == Recovery()
+
+
+def test_recover_refuses_a_broken_published_file(store: SeenStore, tmp_path: Path) -> None:
+    output = tmp_path / "devdiscourse"
+    broken = output / "2026-11-26T10-00-00Z.jsonl"
+    write_jsonl(broken, [RECORD])
+    with broken.open("a", encoding="utf-8") as file:
+        file.write('{"id": "5", "ti')
+    with pytest.raises(ValueError, match=rf"{broken.name}:2: not a JSON record"):
+        recover(store, output)
+    # All or nothing: the good first line was not absorbed either.
+    assert store.get(RECORD["id"]) is None
+    assert not store.is_recorded(broken.name)
+
+
+def test_a_large_store_answers_lookups_and_stays_small(store: SeenStore) -> None:
+    count = 100_000
+    first = 1_000_000
+    store.seed(row(news_id) for news_id in range(first, first + count))
+
+    assert store.newest_id() == first + count - 1
+    for news_id in (first, first + 1234, first + count - 1):
+        assert store.get(str(news_id)) == row(news_id)
+    assert store.get(first - 1) is None
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # About 200 bytes a row (a 64-digit hash, four times, ids): 1,000,000 ids stay near 200 MB.
+    assert store.path.stat().st_size < 250 * count
