@@ -252,10 +252,23 @@ def _locked_run(
     with Watchdog(cron.max_runtime + cron.hard_stop_grace, hard_stop):
         stats, crash = _crawl(run_settings, spidercls, spider_args)
     outcome = evaluate(stats, cron.max_runtime, crash)
-    append_run(directory, run_record(started, stats, outcome, log))
+    record = run_record(started, stats, outcome, log)
+    append_run(directory, record)
     for message in outcome.messages:
         say(message)
+    if outcome.status == OK and sys.stderr.isatty():
+        # Someone is watching (cron never is): tell them what happened, in one line.
+        say(summary(record))
     return outcome.status
+
+
+def summary(record: Mapping[str, Any]) -> str:
+    """One line on a healthy run, for a person at a terminal."""
+    published = record["published"] or "nothing new to publish"
+    return (
+        f"{record['new']} new and {record['revised']} revised records, {published}; "
+        f"{record['requests']} requests in {record['duration_s']:.0f} s; log: {record['log']}"
+    )
 
 
 def _hard_stop_message(cron: CronSettings) -> str:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# docs/record.md: a record without any of these is useless downstream.
+# the README's record table: a record without any of these is useless downstream.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
 # Tests only (tests/test_revisions.py): the process kills itself at the named phase.
@@ -175,7 +175,7 @@ class JsonLinesWriterPipeline:
     def _start(self) -> JsonLinesItemExporter:
         self.part_path.parent.mkdir(parents=True, exist_ok=True)
         self.file = self.part_path.open("wb")
-        # Every field on every line, null when unknown (docs/record.md); non-ASCII kept as is.
+        # Every field on every line, null when unknown (README: the record); non-ASCII kept.
         self.exporter = JsonLinesItemExporter(
             self.file, encoding="utf-8", fields_to_export=ARTICLE_FIELDS, export_empty_fields=True
         )

@@ -78,7 +78,8 @@ class Recovery:
 
 
 def effective_updated(record: Mapping[str, Any]) -> str:
-    """`updated`, else `created`: docs/record.md defines them equal when a page shows no update."""
+    """`updated`, else `created`: the README's record table makes them equal when a page shows
+    no update time."""
     return record.get("updated") or record["created"]
 
 

@@ -222,6 +222,24 @@ def test_healthy_crawl_is_silent_and_leaves_a_log_and_a_run_line(
     assert (rerun["status"], rerun["published"], rerun["new"]) == (OK, None, 0)
 
 
+def test_at_a_terminal_a_healthy_run_says_what_it_did_in_one_line(
+    tmp_path: Path, replica_server: ReplicaServer
+) -> None:
+    controller, terminal = os.openpty()
+    command = crawl_command(replica_server.base_url, tmp_path, LOOPBACK_SETTINGS)
+    done = subprocess.run(
+        command, cwd=PROJECT_DIR, env=ENV, stdout=subprocess.PIPE, stderr=terminal, timeout=300
+    )
+    os.close(terminal)
+    said = os.read(controller, 4096).decode()
+    os.close(controller)
+    assert done.returncode == OK and done.stdout == b""
+    (line,) = said.splitlines()
+    published = next((tmp_path / "devdiscourse").glob("*.jsonl"))
+    expected = f"newsbot: {len(replica_server.site.ids())} new and 0 revised records, "
+    assert line.startswith(expected) and str(published) in line
+
+
 def test_server_errors_everywhere_exit_1_with_one_line_per_failed_check(
     tmp_path: Path, server: Callable[..., Server]
 ) -> None:

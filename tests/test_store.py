@@ -192,7 +192,7 @@ def test_stored_row_of_a_record() -> None:
     no_update = {**RECORD, "updated": None}
     stored = StoredArticle.from_record(no_update)
     assert stored.id == 1234567
-    # docs/record.md: `updated` equals `created` when the page shows no update time.
+    # the README's record table: `updated` equals `created` when the page shows no update time.
     assert stored.updated == RECORD["created"]
     assert stored.content_hash == content_hash(no_update)
     assert stored.first_seen == stored.last_seen == RECORD["crawled_at"]

@@ -171,7 +171,7 @@ def expected_record(
     bot: bool = False,
     amp_tags: list[str] | None = None,
 ) -> dict:
-    """The record newsbot must produce for this page (docs/record.md), minus `crawled_at`."""
+    """The record newsbot must produce for this page (README: the record), minus `crawled_at`."""
     if variant not in ("desktop", "amp"):
         raise ValueError(f"unknown variant {variant!r}")
     amp = variant == "amp"
