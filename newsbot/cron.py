@@ -137,6 +137,12 @@ def run_record(
         else None,
         "published": stats.get("newsbot/output_file"),
         "log": str(log),
+        # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
+        "counts": {
+            name.removeprefix("newsbot/"): value
+            for name, value in sorted(stats.items())
+            if name.startswith("newsbot/") and isinstance(value, int | float)
+        },
     }
 
 
@@ -282,16 +288,21 @@ def _crawl(
     settings: Settings, spidercls: type, spider_args: Mapping[str, str]
 ) -> tuple[Mapping[str, Any], BaseException | None]:
     """Run the crawl to its end; its stats, and the exception that aborted it if any."""
+    global _process
     crawler = None
     try:
-        process = AsyncCrawlerProcess(settings)
+        process = _process = AsyncCrawlerProcess(settings)
         crawler = process.create_crawler(spidercls)
         task = process.crawl(crawler, **spider_args)
         process.start()
         # Retrieving the exception also keeps asyncio from printing it at exit.
         crash = task.exception() if task.done() and not task.cancelled() else None
+    except Terminated:
+        raise
     except Exception as error:  # anything that kills the crawl is an abort, not a traceback
         crash = error
+    finally:
+        _process = None
     if crash is not None:  # stderr gets one line; the traceback belongs in the run's log
         logger.error("The crawl crashed", exc_info=crash)
     # Scrapy's documented way to read a late attribute that may never have been set.
@@ -304,7 +315,20 @@ class Terminated(Exception):
     crawler is built (and the seen store recovered)."""
 
 
-def _terminate(signum: int, _frame: object) -> None:
+# The crawler process of the run under way, once built: a signal then stops it gracefully.
+_process: AsyncCrawlerProcess | None = None
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """Ours until Scrapy installs its own handler, which happens only once the reactor runs.
+
+    Before the crawler process exists, abort the start; after, do what Scrapy's handler will
+    do (its graceful shutdown; a second signal forces it), since raising inside the running
+    reactor would be swallowed by it and the crawl would go on.
+    """
+    if _process is not None:
+        _process._signal_shutdown(signum, frame)
+        return
     raise Terminated(f"stopped by {signal.Signals(signum).name} while starting")
 
 

@@ -185,15 +185,15 @@ def oddities(article: Article, loader: ArticleLoader) -> list[str]:
 def _add_source_and_author(
     loader: ArticleLoader, byline: Selector | None, line: str, ld_article: dict
 ) -> None:
-    author_links = byline.css(css.AUTHOR_LINK) if byline is not None else []
+    response = loader.context["response"]
+    # The desktop byline, or on AMP its `p.source` half.
+    names = byline if byline is not None else response.css(css.AMP_SOURCE)[:1]
+    author_links = names.css(css.AUTHOR_LINK) if names else []
     if author_links:  # a blog post: the byline names its author, not the publication
         loader.add_value("author", texts(author_links))
         loader.add_value("author", author_links.attrib.get("href"), MapCompose(author_from_href))
-    response = loader.context["response"]
-    if byline is not None:
-        loader.add_value("source", byline.css(css.SOURCE_LINK).getall())
-    else:
-        loader.add_value("source", response.css(css.AMP_SOURCE).css("a::text").getall())
+    if names:
+        loader.add_value("source", names.css(css.SOURCE_LINK).getall())
     if not author_links:
         loader.add_value("source", byline_source(line))
     loader.add_value("source", texts(response.css(css.FIRST_PUBLISHED_IN)))

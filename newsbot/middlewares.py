@@ -127,7 +127,7 @@ class TruncatedPageMiddleware:
         retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated")
         if retry is not None:
             return retry
-        self.crawler.stats.inc_value("newsbot/dropped/truncated")
+        # The request's errback counts it (newsbot/dropped/truncated for an article).
         raise IgnoreRequest(f"truncated page: {request.url}")
 
 

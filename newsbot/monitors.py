@@ -58,30 +58,35 @@ class DiscoveryMonitor(NewsbotMonitor):
         )
 
 
+VALID_DROPS = frozenset({"newsbot/dropped/duplicate", "newsbot/dropped/unchanged"})
+
+
 @monitors.name("article yield")
 class ArticleYieldMonitor(NewsbotMonitor):
     """Invalid records are dropped, so only this share shows a markup change losing a field."""
 
     @monitors.name("articles yield valid records")
     def test_articles_yield_valid_records(self) -> None:
-        parsed = self.stat("newsbot/articles/parsed")
-        if parsed < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
-            self.skipTest(f"only {parsed} article pages")
-        failed = max(parsed - self.stat("newsbot/items/valid"), 0)
-        share, limit = _share(failed, parsed), self.setting("NEWSBOT_HEALTH_MAX_INVALID_SHARE")
+        # Every article response counts, an empty page or a PDF too: each should be an article.
+        pages = self.stat("newsbot/articles/responses")
+        if pages < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
+            self.skipTest(f"only {pages} article pages")
+        failed = max(pages - self.stat("newsbot/items/valid"), 0)
+        share, limit = _share(failed, pages), self.setting("NEWSBOT_HEALTH_MAX_INVALID_SHARE")
         self.assertLessEqual(
             share,
             limit,
-            msg=f"{failed} of {parsed} article pages ({_percent(share)}) yielded no valid record"
+            msg=f"{failed} of {pages} article pages ({_percent(share)}) yielded no valid record"
             f" (limit {_percent(limit)}; {self.drop_reasons()})",
         )
 
     def drop_reasons(self) -> str:
-        prefix = "newsbot/dropped/missing_"
+        prefix = "newsbot/dropped/"
         reasons = [
-            f"missing {name.removeprefix(prefix)}: {count}"
+            f"{name.removeprefix(prefix).replace('_', ' ')}: {count}"
             for name, count in sorted(self.stats.items())
-            if name.startswith(prefix)
+            # Duplicates and unchanged articles were valid records, not losses.
+            if name.startswith(prefix) and name not in VALID_DROPS
         ]
         return ", ".join(reasons) or "no drop recorded"
 

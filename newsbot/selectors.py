@@ -40,7 +40,8 @@ META_MODIFIED = 'meta[itemprop="dateModified"]::attr(content)'
 FIGURE = "figure.figure:not(.hidden)"
 FIGURE_IMAGES = ("img::attr(src)", "img::attr(data-src)")
 FIGURE_CAPTION = "figcaption"
-AMP_IMAGE = "amp-img::attr(src)"
+# The article image, not the `amp-img`s inside the story.
+AMP_IMAGE = "div.news-box > amp-img::attr(src)"
 AMP_CAPTION = "p.img-caption"
 VIDEO_POSTER = "video::attr(poster)"
 OG_IMAGE = 'meta[property="og:image"]::attr(content)'

@@ -58,6 +58,14 @@ def decoy_server() -> Iterator[DecoyServer]:
 
 
 @pytest.fixture(scope="session")
+def decoy_port_server() -> Iterator[DecoyServer]:
+    """A decoy on another port of 127.0.0.1 (the replica's own address): must receive nothing."""
+    server = DecoyServer(host="127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def replica_site(decoy_server: DecoyServer) -> ReplicaSite:
     """300 articles, seed 1; some pages link the decoy host (links only, never the truth).
 
@@ -97,3 +105,31 @@ def moving_replica(
     `moving_replica.site` is the site: `.advance(hours=2)`, `.breakage = "http500"`, ...
     """
     return serve_replica(ReplicaSite(articles=300, seed=1, decoy_url=decoy_server.base_url))
+
+
+@pytest.fixture
+def faulty_replica(
+    decoy_server: DecoyServer,
+    decoy_port_server: DecoyServer,
+    serve_replica: Callable[[ReplicaSite], ReplicaServer],
+) -> Callable[..., ReplicaServer]:
+    """Factory: `faulty_replica({"500_once": 0.05, ...}, articles=300, seed=1, slow_seconds=3)`
+    serves a replica with those faults (newsbot/replica/faults.py) for one test; its redirects
+    off the host go to `decoy_server` (127.0.0.2) and `decoy_port_server` (127.0.0.1, another
+    port). Keyword arguments other than `articles` and `seed` set the site's fault knobs."""
+
+    def make(faults: dict, articles: int = 300, seed: int = 1, **knobs: object) -> ReplicaServer:
+        site = ReplicaSite(
+            articles=articles,
+            seed=seed,
+            decoy_url=decoy_server.base_url,
+            decoy_port_url=decoy_port_server.base_url,
+            faults=faults,
+        )
+        for name, value in knobs.items():
+            if not hasattr(site, name):
+                raise AttributeError(f"ReplicaSite has no knob {name!r}")
+            setattr(site, name, value)
+        return serve_replica(site)
+
+    return make

@@ -315,8 +315,8 @@ def test_sigterm_while_starting_aborts_with_3(tmp_path: Path, slow_replica: Serv
     crawl.send_signal(signal.SIGTERM)
     out, err = crawl.communicate(timeout=60)
     assert (crawl.returncode, out) == (ABORTED, "")
-    (line,) = err.splitlines()
-    assert line.startswith("newsbot: aborted: ")
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("newsbot: aborted: ")
 
 
 def test_run_time_cap_closes_the_crawl_with_3_and_publishes(

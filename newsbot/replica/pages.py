@@ -1,5 +1,6 @@
 """Every page that is not an article: listings, sitemaps, home, hub pages (SITE.md §3, §4)."""
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from newsbot.replica.chrome import EDITIONS, OTHER_PAGES, SOURCE_PAGES, layout
@@ -84,9 +85,19 @@ def _row_item(site: "ReplicaSite", position: int) -> str:
 
 
 def source_listing(
-    site: "ReplicaSite", path: str, heading: str, sources: list[str], page: int
+    site: "ReplicaSite",
+    path: str,
+    heading: str,
+    sources: list[str],
+    page: int,
+    endless: bool = False,
+    junk: int = 0,
 ) -> str:
-    """`/pti-stories`, `/devdiscourse-stories`, `/AgencyWire` and the other agency pages."""
+    """`/pti-stories`, `/devdiscourse-stories`, `/AgencyWire` and the other agency pages.
+
+    Faults: `endless` pages never end (every page number has items, repeating the listing's
+    articles, and a next link); `junk` adds that many items linking ids that answer 500.
+    """
     wire = path.lower() == "/agencywire"
     days, per_page = (AGENCY_WIRE_DAYS, AGENCY_WIRE_PER_PAGE) if wire else (LISTING_DAYS, PER_PAGE)
     positions = sorted(
@@ -95,12 +106,33 @@ def source_listing(
     )
     pages = _page_count(len(positions), per_page)
     chosen = positions[(page - 1) * per_page : page * per_page]
+    if endless:
+        pool = positions or site.newest_positions(per_page)
+        start = (page - 1) * per_page
+        chosen = [pool[(start + n) % len(pool)] for n in range(per_page)] if pool else []
+        pages = page + 1
+    items = "".join(_row_item(site, p) for p in chosen)
+    if junk:
+        items += junk_items(junk)
     main = (
         f'<h2 class="section-title"><span>{enc(heading)}</span></h2>'
-        f'<div class="listing">{"".join(_row_item(site, p) for p in chosen)}</div>'
+        f'<div class="listing">{items}</div>'
         f"{_pager(path, page, pages)}"
     )
     return layout(f"{heading} | Devdiscourse", "", main, site.sidebar(0))
+
+
+JUNK_ID_BASE = 6_000_000  # far above every id of the replica and of the decoy
+
+
+@lru_cache(maxsize=4)
+def junk_items(count: int) -> str:
+    """Listing items linking ids that exist nowhere (the article route answers them 500)."""
+    return "".join(
+        f'<a href="/article/agency-wire/{JUNK_ID_BASE + n}-junk" class="text-decoration">'
+        f"<h3>Junk {n}</h3></a>"
+        for n in range(count)
+    )
 
 
 def _media_item(site: "ReplicaSite", news_id: int, label: str) -> str:

@@ -1,10 +1,11 @@
 """Request routing of the replica: which path answers what, with which status (SITE.md §1, §3)."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from newsbot.replica import pages
+from newsbot.replica import faults, pages
 from newsbot.replica.article_page import SOURCE_PAGES
 from newsbot.replica.site import ReplicaSite
 from newsbot.replica.text import slug
@@ -19,10 +20,18 @@ _DESK_SOURCES = {path.lower(): source for source, path in SOURCE_PAGES.items()}
 
 @dataclass
 class Response:
+    """An answer. The last four fields are for faults: `delay` seconds before answering;
+    `reset_after` body bytes sent (after a full Content-Length) before the connection is reset;
+    `stream` chunks sent instead of `body`, `length` bytes in all."""
+
     status: int
     body: bytes = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    reset_after: int | None = None
+    stream: Iterator[bytes] | None = None
+    length: int | None = None
 
 
 def _html(text: str, status: int = 200) -> Response:
@@ -52,7 +61,9 @@ def _user_is_bot(user_agent: str) -> bool:
     return "bot" in user_agent.lower()
 
 
-def _article(site: ReplicaSite, label: str | None, segment: str, query: str, bot: bool) -> Response:
+def _article(
+    site: ReplicaSite, label: str | None, segment: str, query: str, bot: bool, target: str
+) -> Response:
     """The article routes: only the leading digits of the last segment matter."""
     match = _LEADING_DIGITS.match(segment)
     if not match or not site.has(int(match[1])):
@@ -64,7 +75,69 @@ def _article(site: ReplicaSite, label: str | None, segment: str, query: str, bot
         suffix = f"?{query}" if query else ""
         return _redirect(f"/article/{data.label}/{slug(news_id, data.title)}{suffix}")
     variant = "amp" if "amp" in parse_qs(query, keep_blank_values=True) else "desktop"
+    fault = site.fault_of(news_id)
+    if fault:
+        return _faulted_article(site, news_id, fault, target, variant, bot)
     return _html(site.render_article(news_id, variant, bot))
+
+
+def _faulted_article(
+    site: ReplicaSite, news_id: int, fault: str, target: str, variant: str, bot: bool
+) -> Response:
+    """The article page served with its fault (faults.py)."""
+    if fault in faults.ONCE_MODES:
+        if site.fault_hit(target) > 1:
+            return _html(site.render_article(news_id, variant, bot))
+        if fault == "500_once":
+            return _error()
+        if fault == "503_retry_after":
+            page = faults.SERVICE_UNAVAILABLE_PAGE.encode()
+            return Response(503, page, HTML, {"Retry-After": "1"})
+        page = faults.TOO_MANY_REQUESTS_PAGE.encode()
+        return Response(429, page, HTML, {"Retry-After": str(site.retry_after_seconds)})
+    if fault == "500_permanent":
+        return _error()
+    if fault == "404":
+        return _not_found()
+    if fault == "empty":
+        return Response(200, b"", HTML)
+    if fault == "pdf":
+        return Response(200, faults.PDF_BODY, "application/pdf")
+    if fault == "image":
+        return Response(200, faults.JPEG_BODY, "image/jpeg")
+    if fault.startswith("redirect_"):
+        return _redirect(_fault_location(site, news_id, fault, target))
+    if fault in faults.CONTENT_MODES:
+        page = faults.render_faulted(site, news_id, fault, variant, bot)
+        return Response(200, page if isinstance(page, bytes) else page.encode("utf-8"))
+    body = site.render_article(news_id, variant, bot).encode("utf-8")
+    if fault == "slow":
+        return Response(200, body, delay=float(site.slow_seconds))
+    if fault == "reset":
+        return Response(200, body, reset_after=len(body) // 2)
+    if fault == "truncated":
+        return Response(200, body[: len(body) * 2 // 3])
+    if fault == "huge":
+        length, chunks = faults.huge_stream(body, int(site.huge_bytes))
+        return Response(200, b"", stream=chunks, length=length)
+    raise AssertionError(f"unhandled fault {fault!r}")
+
+
+def _fault_location(site: ReplicaSite, news_id: int, fault: str, target: str) -> str:
+    parts = urlsplit(target)
+    suffix = f"?{parts.query}" if parts.query else ""
+    if fault == "redirect_loop":
+        # A -> B -> A: B is the same article under a path ending in `-loop-b`.
+        if parts.path.endswith(faults.LOOP_SUFFIX):
+            return site.canonical_path(news_id) + suffix
+        return f"/article/{site.section_of(news_id)}/{news_id}{faults.LOOP_SUFFIX}{suffix}"
+    if fault == "redirect_offhost":
+        return (site.decoy_url or faults.FALLBACK_DECOY) + parts.path + suffix
+    if fault == "redirect_other_port":
+        return (site.decoy_port_url or faults.FALLBACK_DECOY_PORT) + parts.path + suffix
+    if fault == "redirect_file":
+        return "file:///etc/passwd"
+    return "ftp://127.0.0.1/x"
 
 
 def _detail(site: ReplicaSite, guid: str) -> Response:
@@ -76,22 +149,40 @@ def _detail(site: ReplicaSite, guid: str) -> Response:
     return _redirect(f"/article/agency-wire/{slug(news_id, site.title_of(news_id))}")
 
 
+def _sitemap(site: ReplicaSite, lower: str, xml: str) -> Response:
+    fault = site.path_fault(lower)
+    if fault == "sitemap_malformed":
+        xml = faults.malformed_sitemap(xml)
+    elif fault == "sitemap_bomb":
+        xml = faults.bomb_sitemap(xml)
+    elif fault == "sitemap_xxe":
+        xml = faults.xxe_sitemap(xml, site.decoy_url or faults.FALLBACK_DECOY)
+    return Response(200, xml.encode("utf-8"), XML)
+
+
+def _source_listing(
+    site: ReplicaSite, path: str, lower: str, heading: str, sources: list[str], page: int
+) -> Response:
+    fault = site.path_fault(lower)
+    endless = fault == "endless_pagination"
+    junk = site.junk_link_count if fault == "junk_links" and page == 1 else 0
+    return _html(pages.source_listing(site, path, heading, sources, page, endless, junk))
+
+
 def _listing(
     site: ReplicaSite, path: str, lower: str, query: dict[str, list[str]]
 ) -> Response | None:
     page = _page_number(query)
     if lower == "/pti-stories":
-        return _html(pages.source_listing(site, path, "PTI STORIES", ["PTI"], page))
+        return _source_listing(site, path, lower, "PTI STORIES", ["PTI"], page)
     if lower == "/agencywire":
-        return _html(
-            pages.source_listing(site, path, "AGENCY WIRE", ["PTI", "Reuters", "IANS"], page)
-        )
+        return _source_listing(site, path, lower, "AGENCY WIRE", ["PTI", "Reuters", "IANS"], page)
     if lower in _DESK_SOURCES:
         source = _DESK_SOURCES[lower]
-        return _html(pages.source_listing(site, path, f"{source.upper()} STORIES", [source], page))
+        return _source_listing(site, path, lower, f"{source.upper()} STORIES", [source], page)
     if lower.startswith("/news-source/"):
         source = unquote(path.split("/", 2)[2])
-        return _html(pages.source_listing(site, path, source, [source], page))
+        return _source_listing(site, path, lower, source, [source], page)
     if lower.startswith("/stories/"):
         label = lower.split("/", 2)[2]
         return _html(pages.label_listing(site, label)) if _LABEL.match(label) else _not_found()
@@ -119,15 +210,15 @@ def handle(site: ReplicaSite, target: str, user_agent: str) -> Response:
     if lower == "/robots.txt":
         return Response(200, pages.ROBOTS.encode(), TEXT)
     if lower == "/sitemap.xml":
-        return Response(200, pages.hub_sitemap().encode(), XML)
+        return _sitemap(site, lower, pages.hub_sitemap())
     if lower == "/rss/googlenews":
-        return Response(200, pages.news_sitemap(site).encode("utf-8"), XML)
+        return _sitemap(site, lower, pages.news_sitemap(site))
     segments = path.split("/")[1:]
     if lower.startswith("/article/") and len(segments) in (2, 3):
         label = segments[1].lower() if len(segments) == 3 else None
         if label is not None and not _LABEL.match(label):
             return _not_found()
-        return _article(site, label, segments[-1], parts.query, bot)
+        return _article(site, label, segments[-1], parts.query, bot, target)
     if lower.startswith("/home/detail/") and len(segments) == 3:
         return _detail(site, segments[2])
     listing = _listing(site, path, lower, query)

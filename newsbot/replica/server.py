@@ -1,6 +1,10 @@
 """Serving a ReplicaSite over HTTP/1.1 on a background thread."""
 
+import socket
+import struct
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from newsbot.replica.pages import ERROR_PAGE
@@ -8,16 +12,47 @@ from newsbot.replica.routes import Response, handle
 from newsbot.replica.site import ReplicaSite
 
 
+class LoggedRequest(tuple):
+    """(method, path_with_query, user_agent), a plain 3-tuple to compare and unpack, with `.at`:
+    the wall-clock time (`time.time()`) at which the request line arrived."""
+
+    def __new__(cls, method: str, path: str, user_agent: str, at: float | None = None):
+        entry = super().__new__(cls, (method, path, user_agent))
+        entry.at = time.time() if at is None else at
+        return entry
+
+    @property
+    def method(self) -> str:
+        return self[0]
+
+    @property
+    def path(self) -> str:
+        return self[1]
+
+    @property
+    def user_agent(self) -> str:
+        return self[2]
+
+
 class RequestLog:
-    """Every request as (method, path_with_query, user_agent); safe to read while serving."""
+    """Every request as (method, path_with_query, user_agent); safe to read while serving.
+
+    Entries are `LoggedRequest`s: 3-tuples that also carry `.at`; `timed()` lists
+    (at, method, path, user_agent).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[tuple[str, str, str]] = []
 
     def append(self, entry: tuple[str, str, str]) -> None:
+        if not isinstance(entry, LoggedRequest):
+            entry = LoggedRequest(*entry)
         with self._lock:
             self._entries.append(entry)
+
+    def timed(self) -> list[tuple[float, str, str, str]]:
+        return [(entry.at, *entry) for entry in self.snapshot()]
 
     def clear(self) -> None:
         with self._lock:
@@ -50,15 +85,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         user_agent = self.headers.get("User-Agent", "")
-        self.server.log.append((self.command, self.path, user_agent))
+        self.server.log.append(LoggedRequest(self.command, self.path, user_agent))
         try:
             response = handle(self.server.site, self.path, user_agent)
         except Exception:
             # Like production's exception handler: a bug in a page is a 500, not a dead socket.
             response = Response(500, ERROR_PAGE.encode())
+        if response.delay and self.server.stopping.wait(response.delay):
+            self.close_connection = True
+            return
+        length = response.length if response.stream is not None else len(response.body)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", str(length))
         for name, value in response.headers.items():
             if name == "Location" and value.startswith("/"):
                 # Redirects stay on the origin the client used.
@@ -66,8 +105,27 @@ class _Handler(BaseHTTPRequestHandler):
                 value = f"http://{host}{value}"
             self.send_header(name, value)
         self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
+        if not send_body:
+            return
+        try:
+            if response.reset_after is not None:
+                self._reset(response.body[: response.reset_after])
+            elif response.stream is not None:
+                for chunk in response.stream:
+                    self.wfile.write(chunk)
+            else:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a size limit, a timeout)
+
+    def _reset(self, part: bytes) -> None:
+        """Send part of the body, then reset the connection (RST: SO_LINGER on, timeout 0)."""
+        self.wfile.write(part)
+        self.wfile.flush()
+        time.sleep(0.05)  # let the part arrive before the reset
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the request log is `.requests`."""
@@ -79,7 +137,14 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], site: ReplicaSite) -> None:
         self.site = site
         self.log = RequestLog()
+        self.stopping = threading.Event()  # wakes `slow` answers when the server stops
         super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """Quiet about clients that went away (faults provoke that); loud about anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class ReplicaServer:
@@ -101,6 +166,7 @@ class ReplicaServer:
         self._server.serve_forever()
 
     def stop(self) -> None:
+        self._server.stopping.set()
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join(timeout=5)

@@ -32,6 +32,8 @@ from newsbot.replica.content import (
     headline,
     revise,
 )
+from newsbot.replica.faults import ARTICLE_MODES, DROP_REASONS, FaultPlan
+from newsbot.replica.faults import expected_outcome as _expected_outcome
 from newsbot.replica.model import ArticleData, expected_record
 from newsbot.replica.seed_article import PINNED_SEED_ID, seed_article
 from newsbot.replica.text import PRODUCTION, enc, js_slug, slug
@@ -319,6 +321,10 @@ class ReplicaSite:
       articles a crawler that ran at t1 must publish (again) at t2.
 
     `breakage` (None, "http500" or "no_dates") is consulted per request; see BREAKAGES.
+
+    Faults (faults.py): `faults={"500_once": 0.03, "404": [3990123], ...}` or `site.faults = ...`
+    make chosen articles and discovery pages misbehave, deterministically by (seed, id or path).
+    The truth: `fault_of(id)`, `fault_targets(mode)`, `expected_outcome(id)`, `healthy_ids()`.
     """
 
     def __init__(
@@ -327,17 +333,28 @@ class ReplicaSite:
         seed: int = 1,
         decoy_url: str | None = None,
         now: datetime = DEFAULT_NOW,
+        faults: dict | None = None,
+        decoy_port_url: str | None = None,
     ) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.seed = seed
         self.decoy_url = decoy_url.rstrip("/") if decoy_url else None
+        # Another port of 127.0.0.1: the target of the `redirect_other_port` fault.
+        self.decoy_port_url = decoy_port_url.rstrip("/") if decoy_port_url else None
+        # Knobs of the fault modes (faults.py); read per request.
+        self.slow_seconds = 3.0
+        self.retry_after_seconds = 2
+        self.huge_bytes = 10 * 1024 * 1024
+        self.junk_link_count = 100_000
+        self.many_tags_count = 3000
         self._breakage: str | None = None
         self._clock_lock = threading.Lock()
         self._timeline = _Timeline(seed, articles, _timestamp(now))
         self._pinned = self._timeline.pinned
         self._article = self._timeline.revised
         self._clock = self._clock_at(now)
+        self._fault_plan = FaultPlan(faults, seed, self._pinned)
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -398,6 +415,67 @@ class ReplicaSite:
         if mode not in BREAKAGES:
             raise ValueError(f"unknown breakage {mode!r}; one of {BREAKAGES}")
         self._breakage = mode
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> dict:
+        """The fault configuration: mode -> rate or list of targets (a copy)."""
+        return dict(self._fault_plan.config)
+
+    @faults.setter
+    def faults(self, config: dict | None) -> None:
+        """Replace the configuration; the per-URL hit counters start again from zero."""
+        self._fault_plan = FaultPlan(config, self.seed, self._pinned)
+
+    def fault_of(self, news_id: str | int) -> str | None:
+        """The article-level fault of an article (None: served healthy)."""
+        return self._fault_plan.article_fault(int(news_id))
+
+    def path_fault(self, path: str) -> str | None:
+        """The discovery-level fault of a path (sitemaps, listings), case-insensitive."""
+        return self._fault_plan.path_fault(path)
+
+    def fault_targets(self, mode: str) -> list[str]:
+        """Ids existing at `now` with article fault `mode` (ascending), or paths of a discovery
+        mode."""
+        if mode in ARTICLE_MODES:
+            return [i for i in self.ids() if self._fault_plan.article_fault(int(i)) == mode]
+        return self._fault_plan.path_targets(mode)
+
+    def expected_outcome(
+        self, news_id: str | int, variant: str = "desktop", bot: bool = False
+    ) -> tuple[str, dict | str]:
+        """("record", the exact record of the page as served with its fault, minus
+        `crawled_at`) or ("dropped", reason) with reason one of faults.REASONS."""
+        return _expected_outcome(self, int(news_id), variant, bot)
+
+    def healthy_ids(self) -> list[str]:
+        """The ids (existing at `now`) a correct crawler must write: expected_outcome "record"."""
+        plan = self._fault_plan
+        return [i for i in self.ids() if plan.article_fault(int(i)) not in DROP_REASONS]
+
+    def fault_hits(self, target: str) -> int:
+        """How many requests a faulted article URL (path and query as sent) has had."""
+        return self._fault_plan.hits(target)
+
+    def fault_hit(self, target: str) -> int:
+        """Count one request for `target`; returns the count including it (thread-safe)."""
+        return self._fault_plan.hit(target)
+
+    def reset_fault_hits(self) -> None:
+        self._fault_plan.reset_hits()
+
+    def render_data(
+        self, data: ArticleData, variant: str = "desktop", bot: bool = False, dates: bool = True
+    ) -> str:
+        """The page of any article data with this site's links (and its `breakage`)."""
+        dates = dates and self._breakage != "no_dates"
+        if variant == "amp":
+            return render_amp_page(data, bot, dates=dates)
+        if variant != "desktop":
+            raise ValueError(f"unknown variant {variant!r}")
+        return render_article_page(data, data.markup, bot, self, dates=dates)
 
     @property
     def _count(self) -> int:

@@ -13,6 +13,16 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import scrapy
+from lxml import etree
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -34,6 +44,42 @@ PAGED_LISTINGS = ("/pti-stories", "/devdiscourse-stories", "/AgencyWire")
 LABEL_FRAGMENTS = "/Home/GetNewsItems"
 # Always in the news sitemap, whatever their age (SITE.md §3): not a sign of its window.
 PINNED_SITEMAP_IDS = frozenset({809210, 806669})
+
+
+# Why a request failed for good, as counted in the stats; Scrapy 2.19's download exceptions.
+FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (DownloadTimeoutError, "timeout"),
+    # newsbot cancels downloads only for DOWNLOAD_MAXSIZE.
+    (DownloadCancelledError, "too_large"),
+    (DownloadConnectionRefusedError, "connection"),
+    (DownloadFailedError, "connection"),
+    (ResponseDataLossError, "connection"),
+    (CannotResolveHostError, "connection"),
+)
+
+
+def failure_reason(failure: Failure) -> str:
+    """`http_404`, `timeout`, `too_large`, `connection`, `redirect`, `offsite`, `truncated`, …"""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    for kind, reason in FAILURE_REASONS:
+        if isinstance(error, kind):
+            return reason
+    if isinstance(error, IgnoreRequest):
+        return ignored_reason(str(error), failure.request)
+    return failure.type.__name__
+
+
+def ignored_reason(message: str, request: scrapy.Request) -> str:
+    """Why a request was refused: a redirect gone wrong (too many, or off base_url), a truncated
+    page, or a link off base_url."""
+    redirected = bool(request.meta.get("redirect_times"))
+    if "max redirections" in message or (redirected and message.startswith("outside ")):
+        return "redirect"
+    if message.startswith("truncated"):
+        return "truncated"
+    return "offsite" if message.startswith("outside ") else "ignored"
 
 
 class DevdiscourseSpider(scrapy.Spider):
@@ -115,7 +161,7 @@ class DevdiscourseSpider(scrapy.Spider):
         )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        entries = list(Sitemap(response.body)) if response.body.strip() else []
+        entries = self.sitemap_entries(response)
         self.crawler.stats.inc_value("newsbot/discovery/sitemap_entries", len(entries))
         modified = []
         for entry in entries:
@@ -129,6 +175,17 @@ class DevdiscourseSpider(scrapy.Spider):
             if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
                 yield request
         self.check_sitemap_window([moment for moment in modified if moment is not None])
+
+    def sitemap_entries(self, response: Response) -> list[dict]:
+        """The news sitemap's `<url>` entries; none when it is not one. Scrapy's parser neither
+        expands entities nor reads external ones, so a hostile sitemap cannot blow up memory or
+        read a file; a broken one leaves discovery to the listings."""
+        try:
+            return list(Sitemap(response.body)) if response.body.strip() else []
+        except (etree.XMLSyntaxError, ValueError, StopIteration) as error:  # no root element
+            self.crawler.stats.inc_value("newsbot/discovery/sitemap_malformed")
+            self.logger.warning("Unreadable news sitemap %s: %s", response.url, error)
+            return []
 
     def check_sitemap_window(self, modified: list[datetime]) -> None:
         """Notice when more changed since the last run than the sitemap's 500 entries hold.
@@ -197,13 +254,14 @@ class DevdiscourseSpider(scrapy.Spider):
         yield extract_article(response, self.crawler.stats)
 
     def request_failed(self, failure: Failure) -> None:
-        """Count a request that failed for good (after Scrapy's retries): HTTP status or error."""
-        if failure.check(HttpError):
-            kind = f"http_{failure.value.response.status}"
-        else:
-            kind = failure.type.__name__
-        self.crawler.stats.inc_value(f"newsbot/failed/{kind}")
-        self.logger.info("Failed %s: %s", failure.request.url, kind)
+        """Count a request that failed for good (after Scrapy's retries), by reason: a lost
+        article under `newsbot/dropped/<reason>`, a lost listing under
+        `newsbot/discovery/failed/<reason>`."""
+        reason = failure_reason(failure)
+        request = failure.request
+        lost = "dropped" if request.callback == self.parse_article else "discovery/failed"
+        self.crawler.stats.inc_value(f"newsbot/{lost}/{reason}")
+        self.logger.info("Lost %s: %s", request.url, reason)
 
     def follow_articles(self, response: Response, origin: str) -> Iterator[scrapy.Request]:
         """Requests for the article links on a page (listing items, sidebars, ALSO READ) that are

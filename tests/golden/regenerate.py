@@ -27,6 +27,7 @@ GOLDEN_PAGES: dict[str, tuple[Callable[[ArticleData], bool], str, bool]] = {
     "markup-pre2023": (lambda d: d.markup == "pre2023" and d.news_id > 1_000_000, "desktop", False),
     "pinned-old-809210": (_is(news_id=809210), "desktop", False),
     "amp": (_is(markup="2026", source="PTI", video=False), "amp", False),
+    "amp-blog-post": (lambda d: d.author is not None, "amp", False),
     "news-desk-with-inputs": (
         _is(source=NEWS_DESK, disclaimer="inputs"),
         "desktop",
