@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Self
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.asyncio import call_later
 
 from newsbot.urls import PRODUCTION_BASE_URL, onto_base, origin
 
@@ -99,8 +99,11 @@ class RetryAfterMiddleware:
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
         if slot is not None:
-            # The downloader waits until `lastseen + delay` before the slot's next request.
-            slot.lastseen = max(slot.lastseen, time.time() + wait)
+            # The downloader's own pause: while `latercall` is pending it sends nothing from
+            # this slot, then resumes the queue (a pending shorter pause is replaced).
+            if slot.latercall:
+                slot.latercall.cancel()
+            slot.latercall = call_later(wait, downloader._latercall, slot)
         self.crawler.stats.inc_value("newsbot/throttle/retry_after")
         self.crawler.stats.max_value("newsbot/throttle/retry_after_max_wait", wait)
         logger.info("%s asked to retry after %.0f s: pausing that host", request, wait)

@@ -67,8 +67,8 @@ class ArticleYieldMonitor(NewsbotMonitor):
 
     @monitors.name("articles yield valid records")
     def test_articles_yield_valid_records(self) -> None:
-        # Every article response counts, an empty page or a PDF too: each should be an article.
-        pages = self.stat("newsbot/articles/responses")
+        # Every article page tried counts, lost to an error or an empty page too.
+        pages = self.stat("newsbot/articles/attempted")
         if pages < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
             self.skipTest(f"only {pages} article pages")
         failed = max(pages - self.stat("newsbot/items/valid"), 0)

@@ -19,7 +19,7 @@ HEALTHY: dict[str, Any] = {
     "finish_reason": "finished",
     "newsbot/discovery/sitemap_entries": 100,
     "newsbot/discovery/listing_links": 400,
-    "newsbot/articles/responses": 100,
+    "newsbot/articles/attempted": 100,
     "newsbot/items/valid": 100,
     "downloader/request_count": 120,
     "downloader/response_count": 120,
@@ -97,7 +97,7 @@ def test_article_yield_threshold_comes_from_settings() -> None:
 
 
 def test_article_yield_needs_a_minimum_sample() -> None:
-    stats = {**UNCHANGED, "newsbot/articles/responses": 2, "newsbot/items/valid": 1}
+    stats = {**UNCHANGED, "newsbot/articles/attempted": 2, "newsbot/items/valid": 1}
     assert health(stats) == []
     assert len(health(stats, NEWSBOT_HEALTH_MIN_ARTICLES=2)) == 1
 
@@ -190,5 +190,5 @@ def test_unexpected_finish_reason_fails() -> None:
 
 
 def test_a_crashing_check_is_a_failure_of_one_line() -> None:
-    (message,) = health({**HEALTHY, "newsbot/articles/responses": "many"})
+    (message,) = health({**HEALTHY, "newsbot/articles/attempted": "many"})
     assert message.startswith("article yield: check crashed: ValueError")

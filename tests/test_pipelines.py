@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -22,21 +21,16 @@ from newsbot.pipelines import (
 )
 from newsbot.state import RunState, seen_store
 from newsbot.store import STORE_NAME, SeenStore, content_hash, recover
+from tests.stubs import NewsSpider, state_crawler
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-class NewsSpider(Spider):
-    name = "devdiscourse"
-
-
 @pytest.fixture
 def crawler(tmp_path: Path) -> Iterator[Crawler]:
-    settings = {"NEWSBOT_DATA_DIR": str(tmp_path), "EXTENSIONS": {RunState: 0}}
-    crawler = get_crawler(NewsSpider, settings)
-    crawler.spider = NewsSpider()
+    crawler = state_crawler(tmp_path)
     yield crawler
-    seen_store(crawler).close()
+    crawler.get_extension(RunState).spider_closed()
 
 
 def article(news_id: str = "1234567", **changes: object) -> Article:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -18,19 +17,14 @@ from newsbot.replica import ReplicaSite
 from newsbot.state import RunState, seen_store
 from newsbot.store import STORE_NAME, SeenStore, StoredArticle
 from tests.crawling import run_crawl
-
-
-class NewsSpider(Spider):
-    name = "devdiscourse"
+from tests.stubs import NewsSpider, state_crawler
 
 
 @pytest.fixture
 def crawler(tmp_path: Path) -> Iterator[Crawler]:
-    settings = {"NEWSBOT_DATA_DIR": str(tmp_path), "EXTENSIONS": {RunState: 0}}
-    crawler = get_crawler(NewsSpider, settings)
-    crawler.spider = NewsSpider()
+    crawler = state_crawler(tmp_path)
     yield crawler
-    seen_store(crawler).close()
+    crawler.get_extension(RunState).spider_closed()
 
 
 @pytest.fixture

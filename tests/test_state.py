@@ -5,12 +5,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.utils.test import get_crawler
 
 from newsbot.runlock import LOCK_NAME, RunLock
 from newsbot.state import RunState, publishing_store
+from tests.stubs import state_crawler
 
 HOLD_LOCK = (
     "import fcntl, os, sys, time\n"
@@ -21,14 +20,8 @@ HOLD_LOCK = (
 )
 
 
-class Devdiscourse(Spider):
-    name = "devdiscourse"
-
-
 def build_state(data_dir: Path) -> tuple[Crawler, RunState]:
-    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "EXTENSIONS": {RunState: 0}}
-    crawler = get_crawler(Devdiscourse, settings)
-    crawler._apply_settings()  # builds the extensions, as crawling would
+    crawler = state_crawler(data_dir)
     return crawler, crawler.get_extension(RunState)
 
 

@@ -152,6 +152,14 @@ TOO_MANY_REQUESTS_PAGE = (
 )
 
 
+def every_mode(rate: float) -> dict[str, float]:
+    """Every article-level mode at `rate` each, and every discovery mode on: a mixed-fault site.
+
+    The sitemap modes take turns on the site's two sitemaps, so one of the three is left out.
+    """
+    return dict.fromkeys(ARTICLE_MODES, rate) | dict.fromkeys(DISCOVERY_MODES, 1.0)
+
+
 def junk_ids(count: int) -> list[str]:
     """The ids the `junk_links` page links (none exists: each answers 500)."""
     return [str(JUNK_ID_BASE + n) for n in range(count)]

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import scrapy
 from lxml import etree
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -58,11 +59,19 @@ FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+def is_html(response: Response) -> bool:
+    """Served as HTML: Scrapy would also sniff a page out of a body its type does not name."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    return isinstance(response, TextResponse) and "html" in (content_type or "html")
+
+
 def failure_reason(failure: Failure) -> str:
     """`http_404`, `timeout`, `too_large`, `connection`, `redirect`, `offsite`, `truncated`, …"""
     error = failure.value
     if isinstance(error, HttpError):
-        return f"http_{error.response.status}"
+        status = error.response.status
+        # A 3xx left unfollowed: Scrapy follows only http(s) locations (not file: or ftp:).
+        return "redirect" if 300 <= status < 400 else f"http_{status}"
     for kind, reason in FAILURE_REASONS:
         if isinstance(error, kind):
             return reason
@@ -96,6 +105,12 @@ class DevdiscourseSpider(scrapy.Spider):
         self.article_budget = 0
         # A full re-crawl, or a first run (nothing stored): every root is walked to max_pages.
         self.walks_everything = True
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.article_budget = self.crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
@@ -181,11 +196,16 @@ class DevdiscourseSpider(scrapy.Spider):
         expands entities nor reads external ones, so a hostile sitemap cannot blow up memory or
         read a file; a broken one leaves discovery to the listings."""
         try:
-            return list(Sitemap(response.body)) if response.body.strip() else []
+            entries = list(Sitemap(response.body)) if response.body.strip() else []
         except (etree.XMLSyntaxError, ValueError, StopIteration) as error:  # no root element
+            entries, problem = [], str(error) or "no XML"
+        else:
+            # libxml2 gives up quietly on some documents (an entity bomb): entries were there.
+            problem = "no entry could be read" if not entries and b"<url" in response.body else ""
+        if problem:
             self.crawler.stats.inc_value("newsbot/discovery/sitemap_malformed")
-            self.logger.warning("Unreadable news sitemap %s: %s", response.url, error)
-            return []
+            self.logger.warning("Unreadable news sitemap %s: %s", response.url, problem)
+        return entries
 
     def check_sitemap_window(self, modified: list[datetime]) -> None:
         """Notice when more changed since the last run than the sitemap's 500 entries hold.
@@ -239,8 +259,10 @@ class DevdiscourseSpider(scrapy.Spider):
         return response.xpath(css.LISTING_ITEMS).getall()
 
     def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
-        self.crawler.stats.inc_value("newsbot/articles/responses")
-        if not isinstance(response, TextResponse) or not response.body.strip():
+        # Every article page tried, answered or lost for good (`request_failed`): the health
+        # check's denominator for "yielded no valid record".
+        self.crawler.stats.inc_value("newsbot/articles/attempted")
+        if not response.body.strip() or not is_html(response):
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
             self.crawler.stats.inc_value(f"newsbot/dropped/{reason}")
@@ -254,14 +276,29 @@ class DevdiscourseSpider(scrapy.Spider):
         yield extract_article(response, self.crawler.stats)
 
     def request_failed(self, failure: Failure) -> None:
-        """Count a request that failed for good (after Scrapy's retries), by reason: a lost
-        article under `newsbot/dropped/<reason>`, a lost listing under
-        `newsbot/discovery/failed/<reason>`."""
-        reason = failure_reason(failure)
-        request = failure.request
-        lost = "dropped" if request.callback == self.parse_article else "discovery/failed"
-        self.crawler.stats.inc_value(f"newsbot/{lost}/{reason}")
-        self.logger.info("Lost %s: %s", request.url, reason)
+        """Count a request that failed for good (after Scrapy's retries), by reason."""
+        self.count_loss(failure.request, failure_reason(failure))
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back to a request of its own chain (the same URL, or the same article under
+        another slug) is a loop: the duplicate filter drops it without a word, so it is counted
+        here. Other dropped duplicates were fetched under another URL: no loss."""
+        chain = request.meta.get("redirect_urls", ())
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        visited = {fingerprint(request.replace(url=url)) for url in chain}
+        if fingerprint(request) in visited:
+            self.count_loss(request, "redirect")
+
+    def count_loss(self, request: scrapy.Request, reason: str) -> None:
+        """A lost article (its id known from the link) under `newsbot/dropped/<reason>`; a lost
+        listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
+        link = request.meta.get("redirect_urls", [request.url])[0]
+        if request.callback == self.parse_article and urls.news_id(link):
+            self.crawler.stats.inc_value("newsbot/articles/attempted")
+            self.crawler.stats.inc_value(f"newsbot/dropped/{reason}")
+        else:
+            self.crawler.stats.inc_value(f"newsbot/discovery/failed/{reason}")
+        self.logger.info("Lost %s: %s", link, reason)
 
     def follow_articles(self, response: Response, origin: str) -> Iterator[scrapy.Request]:
         """Requests for the article links on a page (listing items, sidebars, ALSO READ) that are
@@ -276,6 +313,8 @@ class DevdiscourseSpider(scrapy.Spider):
 
     def followable(self, url: str) -> str | None:
         """The URL to request for a link, or None when it is not an article worth fetching."""
+        if urls.origin(url) != urls.origin(self.base_url):
+            return None  # another site's link (SameOriginMiddleware guards redirects too)
         news_id = urls.news_id(url)
         if news_id is not None:
             # `?amp` and tracking parameters name the same article as the desktop page.
