@@ -3,6 +3,7 @@
 Expected values are the replica's ground truth (its generator's data), never newsbot's output.
 """
 
+import json
 import re
 import subprocess
 import sys
@@ -75,6 +76,17 @@ def test_scrapy_parse_prints_the_record_of_one_replica_page(replica_site, replic
     truth = replica_site.expected_record(news_id)
     assert f"'id': '{news_id}'" in done.stdout
     assert repr(truth["title"]) in done.stdout
+
+
+def test_scrapy_feed_export_still_works_beside_the_data_directory(
+    replica_site, replica_server, tmp_path
+):
+    feed = tmp_path / "out.jsonl"
+    result = run_crawl(replica_server.base_url, tmp_path / "data", "-O", str(feed))
+    assert result.status == 0, result.stderr
+    exported = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in exported) == sorted(r["id"] for r in result.records)
+    assert sorted(r["id"] for r in exported) == sorted(replica_site.ids())
 
 
 def test_scrapy_list_names_the_spider():

@@ -256,6 +256,8 @@ def test_a_run_where_most_articles_fail_is_not_healthy(faulty_replica, tmp_path)
     result, _, _ = crawl(server, tmp_path, settings=FAULT_SETTINGS)
     assert result.status == HEALTH_FAILED
     assert any("article yield" in line for line in result.stderr.splitlines())
+    # The valid records it wrote are published all the same.
+    assert sorted(r["id"] for r in result.records) == sorted(server.site.healthy_ids())
 
 
 def test_a_mixed_fault_crawl_of_2000_articles_writes_every_healthy_article_once(
