@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class OffBaseUrl(IgnoreRequest):
+    """A request for anything but `base_url`'s scheme, host and port, refused."""
+
+
+class TruncatedPage(IgnoreRequest):
+    """A page that kept arriving cut short, given up after the retries."""
+
+
 class SameOriginMiddleware:
     """Lets requests go only to the spider's `base_url` origin: scheme, host and port.
 
@@ -54,7 +62,7 @@ class SameOriginMiddleware:
         if origin(request.url) != origin(base_url):
             self.crawler.stats.inc_value("newsbot/offsite/blocked")
             logger.debug("Blocked request outside %s: %s", base_url, request)
-            raise IgnoreRequest(f"outside {base_url}")
+            raise OffBaseUrl(f"outside {base_url}")
         return None
 
 
@@ -131,7 +139,7 @@ class TruncatedPageMiddleware:
         if retry is not None:
             return retry
         # The request's errback counts it (newsbot/dropped/truncated for an article).
-        raise IgnoreRequest(f"truncated page: {request.url}")
+        raise TruncatedPage(f"truncated page: {request.url}")
 
 
 _PAGE_START_RE = re.compile(rb"^\s*(?:<!doctype\s+html|<html)", re.IGNORECASE)

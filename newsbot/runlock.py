@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,7 +55,7 @@ class RunLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_holder(fd)
+            holder = _wait_for_holder(fd)
             os.close(fd)
             raise LockHeld(self.path, holder) from None
         os.ftruncate(fd, 0)
@@ -72,6 +73,14 @@ class RunLock:
             RunLock._held.discard(self.path.resolve())
             os.close(self._fd)  # closing the only descriptor releases the flock
             self._fd = None
+
+
+def _wait_for_holder(fd: int, patience: float = 1.0) -> Holder:
+    """The holder's line; a holder that has just won the lock may not have written it yet."""
+    deadline = time.monotonic() + patience
+    while (holder := _read_holder(fd)).pid is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return holder
 
 
 def _read_holder(fd: int) -> Holder:

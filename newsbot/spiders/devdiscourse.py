@@ -15,17 +15,7 @@ from urllib.parse import urlencode
 import scrapy
 from lxml import etree
 from scrapy import signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
-from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -33,6 +23,7 @@ from newsbot import selectors as css
 from newsbot import urls
 from newsbot.arguments import parse_arguments
 from newsbot.extract import extract_article, is_article_page
+from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
 from newsbot.processors import parse_datetime
 from newsbot.state import RunState
@@ -45,50 +36,6 @@ PAGED_LISTINGS = ("/pti-stories", "/devdiscourse-stories", "/AgencyWire")
 LABEL_FRAGMENTS = "/Home/GetNewsItems"
 # Always in the news sitemap, whatever their age (SITE.md §3): not a sign of its window.
 PINNED_SITEMAP_IDS = frozenset({809210, 806669})
-
-
-# Why a request failed for good, as counted in the stats; Scrapy 2.19's download exceptions.
-FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
-    (DownloadTimeoutError, "timeout"),
-    # newsbot cancels downloads only for DOWNLOAD_MAXSIZE.
-    (DownloadCancelledError, "too_large"),
-    (DownloadConnectionRefusedError, "connection"),
-    (DownloadFailedError, "connection"),
-    (ResponseDataLossError, "connection"),
-    (CannotResolveHostError, "connection"),
-)
-
-
-def is_html(response: Response) -> bool:
-    """Served as HTML: Scrapy would also sniff a page out of a body its type does not name."""
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-    return isinstance(response, TextResponse) and "html" in (content_type or "html")
-
-
-def failure_reason(failure: Failure) -> str:
-    """`http_404`, `timeout`, `too_large`, `connection`, `redirect`, `offsite`, `truncated`, …"""
-    error = failure.value
-    if isinstance(error, HttpError):
-        status = error.response.status
-        # A 3xx left unfollowed: Scrapy follows only http(s) locations (not file: or ftp:).
-        return "redirect" if 300 <= status < 400 else f"http_{status}"
-    for kind, reason in FAILURE_REASONS:
-        if isinstance(error, kind):
-            return reason
-    if isinstance(error, IgnoreRequest):
-        return ignored_reason(str(error), failure.request)
-    return failure.type.__name__
-
-
-def ignored_reason(message: str, request: scrapy.Request) -> str:
-    """Why a request was refused: a redirect gone wrong (too many, or off base_url), a truncated
-    page, or a link off base_url."""
-    redirected = bool(request.meta.get("redirect_times"))
-    if "max redirections" in message or (redirected and message.startswith("outside ")):
-        return "redirect"
-    if message.startswith("truncated"):
-        return "truncated"
-    return "offsite" if message.startswith("outside ") else "ignored"
 
 
 class DevdiscourseSpider(scrapy.Spider):
