@@ -45,6 +45,15 @@ class NewsbotMonitor(BaseScrapyMonitor):
     def setting(self, name: str) -> float:
         return self.crawler.settings.getfloat(name)
 
+    def assert_share_within(self, part: int, whole: int, limit_setting: str, what: str) -> None:
+        """Fail with `<part> of <whole> <what> (<share>, limit <limit>)` above the limit."""
+        share, limit = _share(part, whole), self.setting(limit_setting)
+        self.assertLessEqual(
+            share,
+            limit,
+            msg=f"{part} of {whole} {what} ({_percent(share)}, limit {_percent(limit)})",
+        )
+
 
 @monitors.name("discovery")
 class DiscoveryMonitor(NewsbotMonitor):
@@ -72,13 +81,8 @@ class ArticleYieldMonitor(NewsbotMonitor):
         if pages < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
             self.skipTest(f"only {pages} article pages")
         failed = max(pages - self.stat("newsbot/items/valid"), 0)
-        share, limit = _share(failed, pages), self.setting("NEWSBOT_HEALTH_MAX_INVALID_SHARE")
-        self.assertLessEqual(
-            share,
-            limit,
-            msg=f"{failed} of {pages} article pages ({_percent(share)}) yielded no valid record"
-            f" (limit {_percent(limit)}; {self.drop_reasons()})",
-        )
+        what = f"article pages yielded no valid record ({self.drop_reasons()})"
+        self.assert_share_within(failed, pages, "NEWSBOT_HEALTH_MAX_INVALID_SHARE", what)
 
     def drop_reasons(self) -> str:
         prefix = "newsbot/dropped/"
@@ -101,13 +105,8 @@ class ServerErrorShareMonitor(NewsbotMonitor):
         responses = self.stat("downloader/response_count")
         prefix = "downloader/response_status_count/5"
         errors = sum(int(v) for k, v in self.stats.items() if k.startswith(prefix))
-        share, limit = _share(errors, responses), self.setting("NEWSBOT_HEALTH_MAX_5XX_SHARE")
-        self.assertLessEqual(
-            share,
-            limit,
-            msg=f"{errors} of {responses} responses ({_percent(share)}) were 5xx server errors"
-            f" (limit {_percent(limit)})",
-        )
+        what = "responses were 5xx server errors"
+        self.assert_share_within(errors, responses, "NEWSBOT_HEALTH_MAX_5XX_SHARE", what)
 
 
 @monitors.name("errors")
@@ -118,13 +117,8 @@ class ErrorShareMonitor(NewsbotMonitor):
     def test_error_share(self) -> None:
         requests = self.stat("downloader/request_count")
         errors = self.stat("downloader/exception_count") + self.stat("spider_exceptions/count")
-        share, limit = _share(errors, requests), self.setting("NEWSBOT_HEALTH_MAX_ERROR_SHARE")
-        self.assertLessEqual(
-            share,
-            limit,
-            msg=f"{errors} download errors and spider exceptions for {requests} requests"
-            f" ({_percent(share)}, limit {_percent(limit)})",
-        )
+        what = "requests ended in a download error or a spider exception"
+        self.assert_share_within(errors, requests, "NEWSBOT_HEALTH_MAX_ERROR_SHARE", what)
 
 
 @monitors.name("field coverage")

@@ -86,7 +86,8 @@ def test_listing_links_alone_are_enough_discovery() -> None:
 def test_articles_losing_a_required_field_fail_though_invalid_records_are_dropped() -> None:
     stats = {**HEALTHY, "newsbot/items/valid": 10, "newsbot/dropped/missing_created": 90}
     (message,) = health(stats)
-    assert message.startswith("article yield: 90 of 100 article pages (90%) yielded no valid")
+    assert message.startswith("article yield: 90 of 100 article pages yielded no valid record")
+    assert "(90%, limit 20%)" in message
     assert "missing created: 90" in message
 
 
@@ -153,7 +154,7 @@ def test_5xx_share(errors: int, failed: bool) -> None:
     assert bool(messages) is failed
     if failed:
         assert messages == [
-            "server errors: 30 of 120 responses (25%) were 5xx server errors (limit 20%)"
+            "server errors: 30 of 120 responses were 5xx server errors (25%, limit 20%)"
         ]
 
 
@@ -180,7 +181,8 @@ def test_error_share(errors: int, failed: bool) -> None:
     messages = health(stats)
     assert bool(messages) is failed
     if failed:
-        assert messages[0].startswith("errors: 60 download errors and spider exceptions")
+        assert messages[0].startswith("errors: 60 of ")
+        assert "requests ended in a download error or a spider exception" in messages[0]
 
 
 def test_unexpected_finish_reason_fails() -> None:

@@ -91,20 +91,8 @@ DROP_REASONS: dict[str, str] = {
     "no_dates": "missing_created",
     "impossible_dates": "missing_created",
 }
-REASONS = (
-    "missing_title",
-    "missing_source",
-    "missing_created",
-    "truncated",
-    "empty",
-    "not_html",
-    "http_404",
-    "http_500",
-    "timeout",
-    "connection",
-    "too_large",
-    "redirect",
-)
+# The reasons themselves, each once.
+REASONS = tuple(dict.fromkeys(DROP_REASONS.values()))
 RECORD_MODES = tuple(mode for mode in ARTICLE_MODES if mode not in DROP_REASONS)
 # Served 200 with hostile markup (render_faulted); the others are decided by HTTP.
 CONTENT_MODES = (
