@@ -6,7 +6,7 @@ few hundred lookups (what the spider asks of the store for one run's discoveries
 measurement runs in a fresh process, so its peak RSS is that of one start-up, not of the
 seeding. Not a test: it prints a table, with ratios against the empty store.
 
-    /tmp/venv/bin/python benchmarks/store_scale.py [--sizes 0 100000 1000000] [--repeats 7]
+    python benchmarks/store_scale.py [--sizes 0 100000 1000000] [--repeats 7]
 """
 
 from __future__ import annotations
