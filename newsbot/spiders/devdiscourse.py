@@ -84,7 +84,7 @@ class DevdiscourseSpider(scrapy.Spider):
     def is_known(self, news_id: str) -> bool:
         return self.store is not None and self.store.get(news_id) is not None
 
-    def wants(self, news_id: str, lastmod: str | None = None) -> bool:
+    def wants(self, news_id: str, lastmod: datetime | None = None) -> bool:
         """Fetch an article unless the store has it and no later modification is announced.
 
         `lastmod` is compared to the minute: the byline, which `updated` comes from, has none.
@@ -94,10 +94,10 @@ class DevdiscourseSpider(scrapy.Spider):
         stored = self.store.get(news_id)
         if stored is None:
             return True
-        announced, known = parse_datetime(lastmod or ""), parse_datetime(stored.updated)
-        if announced is None or known is None:
+        known = parse_datetime(stored.updated)
+        if lastmod is None or known is None:
             return False
-        return announced.replace(second=0, microsecond=0) > known.replace(second=0, microsecond=0)
+        return lastmod.replace(second=0, microsecond=0) > known.replace(second=0, microsecond=0)
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -131,12 +131,13 @@ class DevdiscourseSpider(scrapy.Spider):
             news_id = urls.news_id(url)
             if news_id is None:
                 continue
-            if int(news_id) not in PINNED_SITEMAP_IDS:
-                modified.append(parse_datetime(entry.get("lastmod") or ""))
-            wanted = self.wants(news_id, entry.get("lastmod"))
+            lastmod = parse_datetime(entry.get("lastmod") or "")
+            if int(news_id) not in PINNED_SITEMAP_IDS and lastmod is not None:
+                modified.append(lastmod)
+            wanted = self.wants(news_id, lastmod)
             if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
                 yield request
-        self.check_sitemap_window([moment for moment in modified if moment is not None])
+        self.check_sitemap_window(modified)
 
     def sitemap_entries(self, response: Response) -> list[dict]:
         """The news sitemap's `<url>` entries; none when it is not one. Scrapy's parser neither
