@@ -12,7 +12,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import call_later
 
-from newsbot.urls import PRODUCTION_BASE_URL, onto_base, origin
+from newsbot.urls import onto_base, origin
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -47,13 +47,12 @@ class SameOriginMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def base_url(self) -> str:
-        # Read per request, not cached: a spider may settle base_url only in start(), and
-        # a spider without one (scrapy shell) is held to the live site.
-        return getattr(self.crawler.spider, "base_url", None) or PRODUCTION_BASE_URL
-
     def process_request(self, request: Request) -> Request | None:
-        base_url = self.base_url()
+        # Read per request, not cached: a spider may settle base_url only in start(). A spider
+        # without one (`scrapy shell`'s) is not newsbot's crawl: the user asked for that URL.
+        base_url = getattr(self.crawler.spider, "base_url", None)
+        if base_url is None:
+            return None
         rewritten = onto_base(request.url, base_url)
         if rewritten != request.url:
             # Rescheduled through the dupe filter on purpose: the fingerprint includes the origin,

@@ -4,6 +4,7 @@ Expected values are the replica's ground truth (its generator's data), never new
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -87,6 +88,21 @@ def test_scrapy_feed_export_still_works_beside_the_data_directory(
     exported = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in exported) == sorted(r["id"] for r in result.records)
     assert sorted(r["id"] for r in exported) == sorted(replica_site.ids())
+
+
+def test_scrapy_shell_fetches_a_replica_page(replica_site, replica_server, tmp_path):
+    news_id = replica_site.ids()[-1]
+    url = replica_server.base_url + replica_site.article(news_id).canonical_path
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "shell", url, "-c", "response.css('h1::text').get()"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == replica_site.expected_record(news_id)["title"]
 
 
 def test_scrapy_list_names_the_spider():

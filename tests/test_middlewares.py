@@ -227,3 +227,12 @@ def test_retry_after_seconds(header, expected):
 )
 def test_is_truncated_page(body, truncated):
     assert is_truncated_page(body) is truncated
+
+
+def test_a_spider_without_base_url_is_left_alone():
+    """`scrapy shell URL` runs a default spider: the user chose the URL, newsbot's guard is for
+    its own crawl."""
+    crawler = get_crawler(Spider)
+    crawler.spider = Spider(name="default")
+    request = Request("http://127.0.0.2:9/article/politics/1-x")
+    assert SameOriginMiddleware.from_crawler(crawler).process_request(request) is None
