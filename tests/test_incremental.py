@@ -71,6 +71,9 @@ def test_first_run_publishes_everything_and_an_unchanged_rerun_costs_one_request
     runs = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
     assert [run["status"] for run in runs] == [OK, OK]
     assert runs[0]["new"] == len(site.ids()) and runs[0]["published"] == str(first.files[0])
+    # What each discovery step asked for is counted: nothing, the second time.
+    assert runs[0]["counts"]["discovery/sitemap_requests"] > 0
+    assert not any(name.endswith("_requests") for name in runs[1]["counts"])
     assert (runs[1]["new"], runs[1]["revised"], runs[1]["published"]) == (0, 0, None)
 
 

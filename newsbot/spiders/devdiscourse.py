@@ -136,6 +136,7 @@ class DevdiscourseSpider(scrapy.Spider):
                 modified.append(lastmod)
             wanted = self.wants(news_id, lastmod)
             if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
+                self.crawler.stats.inc_value("newsbot/discovery/sitemap_requests")
                 yield request
         self.check_sitemap_window(modified)
 
