@@ -4,7 +4,9 @@ Visible markup first, then meta tags, then JSON-LD (which is often invalid on th
 values go into `ArticleLoader`, which normalises them; nothing here decides formats.
 """
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 
 from itemloaders.processors import MapCompose
 from lxml import etree
@@ -52,27 +54,51 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle
 def element_text(selector: Selector) -> str:
     """The text a reader sees in an element: no script or style, a space for each `<br>`."""
     root = selector.root
-    if isinstance(root, str):
-        return root
-    return "".join(node if isinstance(node, str) else " " for node in _TEXT_XPATH(root))
+    return root if isinstance(root, str) else node_text(root)
+
+
+def node_text(node: etree._Element) -> str:
+    return "".join(part if isinstance(part, str) else " " for part in _TEXT_XPATH(node))
 
 
 def texts(selection: SelectorList) -> list[str]:
     return [element_text(selector) for selector in selection]
 
 
+def outermost_blocks(element: etree._Element) -> Iterator[etree._Element]:
+    """The story's paragraph elements below `element`, in order, none inside another."""
+    for child in element:
+        if not isinstance(child.tag, str) or child.tag in _SILENT_TAGS:  # comments, scripts
+            continue
+        if child.tag in css.BODY_BLOCK_TAGS:
+            yield child
+        else:
+            yield from outermost_blocks(child)
+
+
 def body_paragraphs(body: Selector) -> list[str]:
     """One text per outermost `p`, `li`, `h2` to `h4`, or table row (cells joined by ` | `)."""
     paragraphs = []
-    for block in body.xpath(css.BODY_BLOCKS):
-        if block.root.tag == "tr":
-            cells = (clean_text(element_text(cell)) for cell in block.xpath(css.TABLE_CELLS))
+    for block in outermost_blocks(body.root):
+        if block.tag == "tr":
+            cells = (clean_text(node_text(cell)) for cell in block if cell.tag in ("td", "th"))
             paragraphs.append(" | ".join(cell for cell in cells if cell))
         else:
-            paragraphs.append(element_text(block))
+            paragraphs.append(node_text(block))
     if not paragraphs:  # text straight inside the container, without blocks
         paragraphs.append(element_text(body))
     return paragraphs
+
+
+def add_first_css(
+    loader: ArticleLoader, field: str, queries: tuple[str, ...], *processors: MapCompose
+) -> None:
+    """A fallback chain: each query is tried only while none before it gave the field a value
+    (TakeFirst would pick the same one; this spares the later lookups)."""
+    for query in queries:
+        if loader.get_collected_values(field):
+            return
+        loader.add_css(field, query, *processors)
 
 
 def first_match(response: Response, queries: tuple[str, ...], xpath: bool = False) -> Selector:
@@ -84,18 +110,36 @@ def first_match(response: Response, queries: tuple[str, ...], xpath: bool = Fals
     return None
 
 
-def json_ld(response: Response) -> tuple[dict, dict]:
-    """The page's NewsArticle and BreadcrumbList objects ({} when missing or unreadable)."""
-    article, breadcrumbs = {}, {}
-    for block in response.css(css.JSON_LD).getall():
-        for obj in parse_json_ld(block):
-            kind = obj.get("@type")
-            kinds = set(kind) if isinstance(kind, list) else {kind}
-            if kinds & _ARTICLE_TYPES and not article:
-                article = obj
-            elif "BreadcrumbList" in kinds and not breadcrumbs:
-                breadcrumbs = obj
-    return article, breadcrumbs
+class JsonLd:
+    """The page's NewsArticle and BreadcrumbList objects ({} when missing or unreadable).
+
+    Read only when a field falls back to them: reading (and often repairing) the blocks costs
+    more than all the markup lookups of a page together.
+    """
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+    @cached_property
+    def objects(self) -> tuple[dict, dict]:
+        article, breadcrumbs = {}, {}
+        for block in self.response.css(css.JSON_LD).getall():
+            for obj in parse_json_ld(block):
+                kind = obj.get("@type")
+                kinds = set(kind) if isinstance(kind, list) else {kind}
+                if kinds & _ARTICLE_TYPES and not article:
+                    article = obj
+                elif "BreadcrumbList" in kinds and not breadcrumbs:
+                    breadcrumbs = obj
+        return article, breadcrumbs
+
+    @property
+    def article(self) -> dict:
+        return self.objects[0]
+
+    @property
+    def breadcrumbs(self) -> dict:
+        return self.objects[1]
 
 
 def find_byline(response: Response) -> Selector | None:
@@ -128,8 +172,9 @@ def article_url(response: Response) -> str:
 
 def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:
     """The page's record; `stats`, when given, counts what was odd about it (`newsbot/...`)."""
-    loader = ArticleLoader(response=response)
-    ld_article, ld_breadcrumbs = json_ld(response)
+    # The response's own selector: the loader would otherwise parse the page a second time.
+    loader = ArticleLoader(response=response, selector=response.selector)
+    ld = JsonLd(response)
     byline = find_byline(response)
     byline_line = byline_text(response, byline)
 
@@ -140,17 +185,17 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
 
     loader.add_value("title", texts(response.css(css.TITLE)))
     # Only the head's titles carry the ` | <Label>` suffix; an h1 may hold a real ` | `.
-    loader.add_css("title", css.OG_TITLE, _TITLE_WITHOUT_SUFFIX)
-    loader.add_css("title", css.DOCUMENT_TITLE, _TITLE_WITHOUT_SUFFIX)
-    loader.add_value("title", _ld_string(ld_article.get("headline")), _TITLE_WITHOUT_SUFFIX)
+    add_first_css(loader, "title", (css.OG_TITLE, css.DOCUMENT_TITLE), _TITLE_WITHOUT_SUFFIX)
+    if not loader.get_collected_values("title"):
+        loader.add_value("title", _ld_string(ld.article.get("headline")), _TITLE_WITHOUT_SUFFIX)
 
     loader.add_value("subtitle", texts(response.css(css.SUBTITLE)))
     loader.add_value("subtitle", response.css(css.DESCRIPTION).get(), _SUBTITLE_FROM_DESCRIPTION)
 
-    _add_source_and_author(loader, byline, byline_line, ld_article)
+    _add_source_and_author(loader, byline, byline_line, ld)
     loader.add_value("location", byline_location(byline_line))
-    _add_times(loader, response, byline_line, ld_article)
-    _add_image(loader, response, ld_article)
+    _add_times(loader, byline_line, ld)
+    _add_image(loader, response, ld)
     _add_body(loader, response)
 
     loader.add_value("tags", texts(response.css(css.TAG_LINKS)))
@@ -159,7 +204,8 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
     loader.add_value("countries", texts(response.css(css.COUNTRIES)))
 
     loader.add_value("sector", response.css(css.BREADCRUMB_LINKS).getall(), _SECTOR_FROM_HREF)
-    loader.add_value("sector", _ld_breadcrumb_urls(ld_breadcrumbs), _SECTOR_FROM_HREF)
+    if not loader.get_collected_values("sector"):
+        loader.add_value("sector", _ld_breadcrumb_urls(ld.breadcrumbs), _SECTOR_FROM_HREF)
     loader.add_css("language", css.HTML_LANG)
     loader.add_value("language", "en")
     loader.add_value("crawled_at", utc_iso(datetime.now(UTC)))
@@ -183,7 +229,7 @@ def oddities(article: Article, loader: ArticleLoader) -> list[str]:
 
 
 def _add_source_and_author(
-    loader: ArticleLoader, byline: Selector | None, line: str, ld_article: dict
+    loader: ArticleLoader, byline: Selector | None, line: str, ld: JsonLd
 ) -> None:
     response = loader.context["response"]
     # The desktop byline, or on AMP its `p.source` half.
@@ -196,13 +242,14 @@ def _add_source_and_author(
         loader.add_value("source", names.css(css.SOURCE_LINK).getall())
     if not author_links:
         loader.add_value("source", byline_source(line))
-    loader.add_value("source", texts(response.css(css.FIRST_PUBLISHED_IN)))
-    loader.add_css("source", css.META_AUTHOR)
-    if not author_links:
-        loader.add_value("source", _ld_string(_ld_author_name(ld_article)))
+    if not loader.get_collected_values("source"):
+        loader.add_value("source", texts(response.css(css.FIRST_PUBLISHED_IN)))
+    add_first_css(loader, "source", (css.META_AUTHOR,))
+    if not author_links and not loader.get_collected_values("source"):
+        loader.add_value("source", _ld_string(_ld_author_name(ld.article)))
 
 
-def _add_times(loader: ArticleLoader, response: Response, line: str, ld_article: dict) -> None:
+def _add_times(loader: ArticleLoader, line: str, ld: JsonLd) -> None:
     """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
     JSON-LD only when neither is there (SITE.md §5.1: prefer the meta tags)."""
     for field, from_byline, meta, ld_key in (
@@ -212,17 +259,16 @@ def _add_times(loader: ArticleLoader, response: Response, line: str, ld_article:
         loader.add_value(field, from_byline(line))
         loader.add_css(field, meta)
         if not loader.get_collected_values(field):
-            loader.add_value(field, _ld_string(ld_article.get(ld_key)))
+            loader.add_value(field, _ld_string(ld.article.get(ld_key)))
 
 
-def _add_image(loader: ArticleLoader, response: Response, ld_article: dict) -> None:
+def _add_image(loader: ArticleLoader, response: Response, ld: JsonLd) -> None:
     figure = response.css(css.FIGURE)
     for query in css.FIGURE_IMAGES:
         loader.add_value("image_url", figure.css(query).getall())
-    loader.add_css("image_url", css.AMP_IMAGE)
-    loader.add_css("image_url", css.VIDEO_POSTER)
-    loader.add_css("image_url", css.OG_IMAGE)
-    loader.add_value("image_url", _ld_image_url(ld_article))
+    add_first_css(loader, "image_url", (css.AMP_IMAGE, css.VIDEO_POSTER, css.OG_IMAGE))
+    if not loader.get_collected_values("image_url"):
+        loader.add_value("image_url", _ld_image_url(ld.article))
     if loader.get_output_value("image_url") is None:
         return  # the caption of a stock or missing image is the title, not a caption
     captions = texts(figure.css(css.FIGURE_CAPTION)) or texts(response.css(css.AMP_CAPTION))

@@ -48,12 +48,7 @@ OG_IMAGE = 'meta[property="og:image"]::attr(content)'
 
 BODIES = ("section.article-cont", "div.description")
 # A story paragraph is the outermost of these inside the body; a table row is one paragraph.
-BODY_BLOCKS = (
-    ".//*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::tr]"
-    "[not(ancestor::*[self::p or self::li or self::h2 or self::h3 or self::h4 or self::tr]"
-    "[ancestor::section or ancestor::div[contains(@class, 'description')]])]"
-)
-TABLE_CELLS = "./td | ./th"
+BODY_BLOCK_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "tr"})
 
 TAG_LINKS = "a.tag"
 NEWS_KEYWORDS = 'meta[name="news_keywords"]::attr(content)'
