@@ -60,10 +60,16 @@ class FaultyCrawl:
         assert field_differences(records, truth) == []
 
     def assert_retried(self, mode: str) -> None:
-        """Each target's page was asked for once and then once per retry, no more."""
+        """Each target's page was asked for once and then once per retry, no more.
+
+        After a reset, a retry may die on the client's side of the dead connection before the
+        server sees it; Scrapy still counts it, so the server sees at least one retry.
+        """
+        attempts = 1 + int(FAULT_SETTINGS["RETRY_TIMES"])
+        least = 2 if mode == "reset" else attempts
         for target in self.site.fault_targets(mode):
             tries = Counter(p for _, p, _ in self.server.requests if news_id(p) == target)
-            assert max(tries.values()) == 1 + int(FAULT_SETTINGS["RETRY_TIMES"]), tries
+            assert least <= max(tries.values()) <= attempts, tries
 
     def assert_dropped(self, mode: str) -> None:
         """No record for the mode's targets, and the drops counted under the expected reason."""
