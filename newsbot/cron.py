@@ -24,7 +24,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from newsbot.arguments import BadArgument, parse_arguments
 from newsbot.datadir import data_dir
-from newsbot.monitors import HEALTH_FAILED_STAT
+from newsbot.monitors import HEALTH_FAILED_STAT, error_count, server_error_count
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
 
 logger = logging.getLogger(__name__)
@@ -124,13 +124,8 @@ def run_record(
             for name, count in sorted(stats.items())
             if name.startswith(dropped_prefix)
         },
-        "errors": stats.get("downloader/exception_count", 0)
-        + stats.get("spider_exceptions/count", 0),
-        "http_5xx": sum(
-            count
-            for name, count in stats.items()
-            if name.startswith("downloader/response_status_count/5")
-        ),
+        "errors": error_count(stats),
+        "http_5xx": server_error_count(stats),
         "failed_checks": outcome.failed_checks,
         "aborted": outcome.messages[0].removeprefix("aborted: ")
         if outcome.status == ABORTED

@@ -1,4 +1,5 @@
-"""Where newsbot keeps what outlives a run: records now; later the seen store, lock and logs."""
+"""Where newsbot keeps what outlives a run: the published records, the seen store, the lock,
+the logs and the run history."""
 
 import os
 from pathlib import Path
@@ -15,3 +16,8 @@ def data_dir(settings: BaseSettings) -> Path:
     """
     configured = settings.get("NEWSBOT_DATA_DIR") or os.environ.get(ENV_VAR)
     return Path(configured) if configured else Path.cwd() / "data"
+
+
+def output_dir(settings: BaseSettings, spider_name: str) -> Path:
+    """Where a spider's records are published: `<data dir>/<spider name>/`."""
+    return data_dir(settings) / spider_name

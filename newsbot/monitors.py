@@ -8,6 +8,7 @@ spidermon's own monitors cover the finish reason and field coverage; the checks 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from scrapy.exceptions import ScrapyDeprecationWarning
@@ -28,6 +29,19 @@ warnings.filterwarnings(
 # A list of one-line messages, empty when every check passed; absent if the checks never ran.
 HEALTH_FAILED_STAT = "newsbot/health/failed"
 ITEM_COUNT_STAT = "spidermon_item_scraped_count/Article"
+
+
+def server_error_count(stats: Mapping[str, Any]) -> int:
+    """Responses with any 5xx status, retried ones included."""
+    prefix = "downloader/response_status_count/5"
+    return sum(int(count) for name, count in stats.items() if name.startswith(prefix))
+
+
+def error_count(stats: Mapping[str, Any]) -> int:
+    """Download failures (timeouts, refused connections) and spider exceptions."""
+    return int(stats.get("downloader/exception_count", 0) or 0) + int(
+        stats.get("spider_exceptions/count", 0) or 0
+    )
 
 
 def _share(part: float, whole: float) -> float:
@@ -103,10 +117,9 @@ class ServerErrorShareMonitor(NewsbotMonitor):
     @monitors.name("5xx share")
     def test_5xx_share(self) -> None:
         responses = self.stat("downloader/response_count")
-        prefix = "downloader/response_status_count/5"
-        errors = sum(int(v) for k, v in self.stats.items() if k.startswith(prefix))
         what = "responses were 5xx server errors"
-        self.assert_share_within(errors, responses, "NEWSBOT_HEALTH_MAX_5XX_SHARE", what)
+        limit = "NEWSBOT_HEALTH_MAX_5XX_SHARE"
+        self.assert_share_within(server_error_count(self.stats), responses, limit, what)
 
 
 @monitors.name("errors")
@@ -116,9 +129,9 @@ class ErrorShareMonitor(NewsbotMonitor):
     @monitors.name("error share")
     def test_error_share(self) -> None:
         requests = self.stat("downloader/request_count")
-        errors = self.stat("downloader/exception_count") + self.stat("spider_exceptions/count")
         what = "requests ended in a download error or a spider exception"
-        self.assert_share_within(errors, requests, "NEWSBOT_HEALTH_MAX_ERROR_SHARE", what)
+        limit = "NEWSBOT_HEALTH_MAX_ERROR_SHARE"
+        self.assert_share_within(error_count(self.stats), requests, limit, what)
 
 
 @monitors.name("field coverage")

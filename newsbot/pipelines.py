@@ -14,7 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.exporters import JsonLinesItemExporter
 
-from newsbot.datadir import data_dir
+from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
@@ -147,7 +147,7 @@ class JsonLinesWriterPipeline:
     def open_spider(self) -> None:
         assert self.crawler.spider is not None
         stamp = datetime.now(UTC).strftime(RUN_STAMP_FORMAT)
-        directory = data_dir(self.crawler.settings) / self.crawler.spider.name
+        directory = output_dir(self.crawler.settings, self.crawler.spider.name)
         self.final_path = directory / f"{stamp}.jsonl"
         self.store = publishing_store(self.crawler)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 
-from newsbot.datadir import data_dir
+from newsbot.datadir import data_dir, output_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
 from newsbot.store import SeenStore, default_path, recover
 
@@ -37,7 +37,7 @@ class RunState:
         if self.writable:
             # The spider class is known before the spider instance exists; it names the
             # output directory (see the writer).
-            recovery = recover(self.store, directory / crawler.spidercls.name)
+            recovery = recover(self.store, output_dir(crawler.settings, crawler.spidercls.name))
             assert crawler.stats is not None
             for name, count in vars(recovery).items():
                 if count:
