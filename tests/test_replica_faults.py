@@ -20,12 +20,12 @@ from newsbot.replica.faults import (
     DISCOVERY_MODES,
     DROP_REASONS,
     IMPOSSIBLE_TIME,
-    JUNK_ID_BASE,
     LOOP_SUFFIX,
     ONCE_MODES,
     REASONS,
     RECORD_MODES,
 )
+from newsbot.replica.pages import JUNK_ID_BASE
 
 BOT_UA = "newsbot/1.0 (+https://example.org/newsbot)"
 

@@ -275,11 +275,6 @@ def headline(seed: int, news_id: int) -> str:
     return title[:start] + title[start].upper() + title[start + 1 :]
 
 
-def weighted(rng: random.Random, weights: tuple[tuple[str, int], ...]) -> str:
-    names = [name for name, _ in weights]
-    return rng.choices(names, [weight for _, weight in weights])[0]
-
-
 def image_url(moment: datetime, rng: random.Random) -> str:
     # The upload happens shortly before publication.
     uploaded = moment - timedelta(seconds=rng.randint(30, 900))

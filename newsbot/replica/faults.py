@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from newsbot.replica.article_page import _byline, amp_tag_order
 from newsbot.replica.model import ArticleData, Block, expected_record
-from newsbot.replica.pages import JUNK_ID_BASE
 from newsbot.replica.text import enc
 
 if TYPE_CHECKING:
@@ -148,11 +147,6 @@ def every_mode(rate: float) -> dict[str, float]:
     return dict.fromkeys(ARTICLE_MODES, rate) | dict.fromkeys(DISCOVERY_MODES, 1.0)
 
 
-def junk_ids(count: int) -> list[str]:
-    """The ids the `junk_links` page links (none exists: each answers 500)."""
-    return [str(JUNK_ID_BASE + n) for n in range(count)]
-
-
 def unit(seed: int, key: str) -> float:
     """A number in [0, 1) that depends only on (seed, key)."""
     digest = hashlib.sha256(f"{seed}:fault:{key}".encode()).digest()
@@ -260,10 +254,6 @@ class FaultPlan:
     def hits(self, key: str) -> int:
         with self._lock:
             return self._hits[key]
-
-    def reset_hits(self) -> None:
-        with self._lock:
-            self._hits.clear()
 
 
 # -- article pages with a fault -------------------------------------------------------------------

@@ -463,9 +463,6 @@ class ReplicaSite:
         """Count one request for `target`; returns the count including it (thread-safe)."""
         return self._fault_plan.hit(target)
 
-    def reset_fault_hits(self) -> None:
-        self._fault_plan.reset_hits()
-
     def render_data(
         self, data: ArticleData, variant: str = "desktop", bot: bool = False, dates: bool = True
     ) -> str:
@@ -500,10 +497,6 @@ class ReplicaSite:
 
     def created_of(self, position: int) -> datetime:
         return datetime.fromtimestamp(self._timeline.created[position], UTC)
-
-    def updated_of(self, position: int) -> datetime:
-        """The last modification at `now` (the creation time if never updated)."""
-        return datetime.fromtimestamp(self._timeline.modified(position, self._clock[1]), UTC)
 
     def id_at(self, position: int) -> int:
         return self._timeline.ids[position]
