@@ -101,7 +101,9 @@ def add_first_css(
         loader.add_css(field, query, *processors)
 
 
-def first_match(response: Response, queries: tuple[str, ...], xpath: bool = False) -> Selector:
+def first_match(
+    response: Response, queries: tuple[str, ...], xpath: bool = False
+) -> Selector | None:
     """The first element matched by the first query in a fallback chain that matches; else None."""
     for query in queries:
         found = response.xpath(query) if xpath else response.css(query)
