@@ -22,9 +22,10 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import get_spider_loader
 
+from newsbot import statkeys as keys
 from newsbot.arguments import BadArgument, parse_arguments
 from newsbot.datadir import data_dir
-from newsbot.monitors import HEALTH_FAILED_STAT, error_count, server_error_count
+from newsbot.monitors import error_count, server_error_count
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,9 @@ def evaluate(stats: Mapping[str, Any], cap: float, crash: BaseException | None =
 
     An abort (crash, signal, cap) outranks failed checks: its checks judged a partial run.
     """
-    failed = stats.get(HEALTH_FAILED_STAT)
+    failed = stats.get(keys.HEALTH_FAILED)
     checks = list(failed or [])
-    reason = stats.get("finish_reason")
+    reason = stats.get(keys.FINISH_REASON)
     if isinstance(crash, Terminated):
         return Outcome(ABORTED, [f"aborted: {crash}"], checks)
     if crash is not None:
@@ -107,22 +108,21 @@ def run_record(
     started: datetime, stats: Mapping[str, Any], outcome: Outcome, log: Path
 ) -> dict[str, Any]:
     ended = datetime.now(UTC)
-    dropped_prefix = "newsbot/dropped/"
     return {
         "start": iso(started),
         "end": iso(ended),
         "duration_s": round((ended - started).total_seconds(), 3),
         "pid": os.getpid(),
         "status": outcome.status,
-        "finish_reason": stats.get("finish_reason"),
-        "requests": stats.get("downloader/request_count", 0),
-        "new": stats.get("newsbot/items/new", 0),
-        "revised": stats.get("newsbot/items/revised", 0),
-        "written": stats.get("newsbot/items/written", 0),
+        "finish_reason": stats.get(keys.FINISH_REASON),
+        "requests": stats.get(keys.REQUEST_COUNT, 0),
+        "new": stats.get(keys.ITEMS_NEW, 0),
+        "revised": stats.get(keys.ITEMS_REVISED, 0),
+        "written": stats.get(keys.ITEMS_WRITTEN, 0),
         "dropped": {
-            name.removeprefix(dropped_prefix): count
+            name.removeprefix(keys.DROPPED_PREFIX): count
             for name, count in sorted(stats.items())
-            if name.startswith(dropped_prefix)
+            if name.startswith(keys.DROPPED_PREFIX)
         },
         "errors": error_count(stats),
         "http_5xx": server_error_count(stats),
@@ -130,13 +130,13 @@ def run_record(
         "aborted": outcome.messages[0].removeprefix("aborted: ")
         if outcome.status == ABORTED
         else None,
-        "published": stats.get("newsbot/output_file"),
+        "published": stats.get(keys.OUTPUT_FILE),
         "log": str(log),
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
         "counts": {
-            name.removeprefix("newsbot/"): value
+            name.removeprefix(keys.PREFIX): value
             for name, value in sorted(stats.items())
-            if name.startswith("newsbot/") and isinstance(value, int | float)
+            if name.startswith(keys.PREFIX) and isinstance(value, int | float)
         },
     }
 

@@ -14,7 +14,8 @@ from parsel import Selector, SelectorList
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
-from newsbot import selectors as css
+from newsbot import layouts as css
+from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.items import Article
 from newsbot.loaders import ArticleLoader
@@ -173,7 +174,7 @@ def article_url(response: Response) -> str:
 
 
 def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:
-    """The page's record; `stats`, when given, counts what was odd about it (`newsbot/...`)."""
+    """The page's record; `stats`, when given, counts what was odd about it (`oddities`)."""
     # The response's own selector: the loader would otherwise parse the page a second time.
     loader = ArticleLoader(response=response, selector=response.selector)
     ld = JsonLd(response)
@@ -216,17 +217,17 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
         article.updated = article.created
     if stats is not None:
         for oddity in oddities(article, loader):
-            stats.inc_value(f"newsbot/{oddity}")
+            stats.inc_value(oddity)
     return article
 
 
 def oddities(article: Article, loader: ArticleLoader) -> list[str]:
-    """What the record keeps as the page says but a reader may want to know about."""
+    """What the record keeps as the page says but a reader may want to know about: stats keys."""
     found = []
     if len(distinct(loader.get_collected_values("tags"))) > MAX_TAGS:
-        found.append("tags/capped")
+        found.append(keys.TAGS_CAPPED)
     if article.created and article.updated and article.updated < article.created:
-        found.append("dates/updated_before_created")  # same offset: text order is time order
+        found.append(keys.DATES_UPDATED_BEFORE_CREATED)  # same offset: text order is time order
     return found
 
 

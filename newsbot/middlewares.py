@@ -12,6 +12,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import call_later
 
+from newsbot import statkeys as keys
 from newsbot.urls import onto_base, origin
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class SameOriginMiddleware:
             # so the twin is new to it, yet still meets a mirror URL fetched before.
             return request.replace(url=rewritten)
         if origin(request.url) != origin(base_url):
-            self.crawler.stats.inc_value("newsbot/offsite/blocked")
+            self.crawler.stats.inc_value(keys.OFFSITE_BLOCKED)
             logger.debug("Blocked request outside %s: %s", base_url, request)
             raise OffBaseUrl(f"outside {base_url}")
         return None
@@ -111,8 +112,8 @@ class RetryAfterMiddleware:
             if slot.latercall:
                 slot.latercall.cancel()
             slot.latercall = call_later(wait, downloader._latercall, slot)
-        self.crawler.stats.inc_value("newsbot/throttle/retry_after")
-        self.crawler.stats.max_value("newsbot/throttle/retry_after_max_wait", wait)
+        self.crawler.stats.inc_value(keys.RETRY_AFTER)
+        self.crawler.stats.max_value(keys.RETRY_AFTER_MAX_WAIT, wait)
         logger.info("%s asked to retry after %.0f s: pausing that host", request, wait)
         return response
 

@@ -17,6 +17,8 @@ from spidermon.contrib.scrapy.monitors import FieldCoverageMonitor, FinishReason
 from spidermon.contrib.scrapy.monitors.base import BaseScrapyMonitor
 from spidermon.core.actions import Action
 
+from newsbot import statkeys as keys
+
 # spidermon 1.27 writes its report through Spider.log(), which Scrapy 2.19 deprecates: a
 # warning on every run that says nothing about the crawl. Only that one is silenced.
 warnings.filterwarnings(
@@ -26,21 +28,17 @@ warnings.filterwarnings(
     module=r"spidermon\.",
 )
 
-# A list of one-line messages, empty when every check passed; absent if the checks never ran.
-HEALTH_FAILED_STAT = "newsbot/health/failed"
-ITEM_COUNT_STAT = "spidermon_item_scraped_count/Article"
-
 
 def server_error_count(stats: Mapping[str, Any]) -> int:
     """Responses with any 5xx status, retried ones included."""
-    prefix = "downloader/response_status_count/5"
+    prefix = keys.RESPONSE_STATUS_PREFIX + "5"
     return sum(int(count) for name, count in stats.items() if name.startswith(prefix))
 
 
 def error_count(stats: Mapping[str, Any]) -> int:
     """Download failures (timeouts, refused connections) and spider exceptions."""
-    return int(stats.get("downloader/exception_count", 0) or 0) + int(
-        stats.get("spider_exceptions/count", 0) or 0
+    return int(stats.get(keys.EXCEPTION_COUNT, 0) or 0) + int(
+        stats.get(keys.SPIDER_EXCEPTIONS, 0) or 0
     )
 
 
@@ -73,15 +71,12 @@ class NewsbotMonitor(BaseScrapyMonitor):
 class DiscoveryMonitor(NewsbotMonitor):
     @monitors.name("found something")
     def test_discovery_found_something(self) -> None:
-        entries = self.stat("newsbot/discovery/sitemap_entries")
-        links = self.stat("newsbot/discovery/listing_links")
+        entries = self.stat(keys.SITEMAP_ENTRIES)
+        links = self.stat(keys.LISTING_LINKS)
         self.assertTrue(
             entries or links,
             msg="discovery found nothing: 0 sitemap entries and 0 listing links",
         )
-
-
-VALID_DROPS = frozenset({"newsbot/dropped/duplicate", "newsbot/dropped/unchanged"})
 
 
 @monitors.name("article yield")
@@ -91,20 +86,19 @@ class ArticleYieldMonitor(NewsbotMonitor):
     @monitors.name("articles yield valid records")
     def test_articles_yield_valid_records(self) -> None:
         # Every article page tried counts, lost to an error or an empty page too.
-        pages = self.stat("newsbot/articles/attempted")
+        pages = self.stat(keys.ARTICLES_ATTEMPTED)
         if pages < self.setting("NEWSBOT_HEALTH_MIN_ARTICLES"):
             self.skipTest(f"only {pages} article pages")
-        failed = max(pages - self.stat("newsbot/items/valid"), 0)
+        failed = max(pages - self.stat(keys.ITEMS_VALID), 0)
         what = f"article pages yielded no valid record ({self.drop_reasons()})"
         self.assert_share_within(failed, pages, "NEWSBOT_HEALTH_MAX_INVALID_SHARE", what)
 
     def drop_reasons(self) -> str:
-        prefix = "newsbot/dropped/"
         reasons = [
-            f"{name.removeprefix(prefix).replace('_', ' ')}: {count}"
+            f"{name.removeprefix(keys.DROPPED_PREFIX).replace('_', ' ')}: {count}"
             for name, count in sorted(self.stats.items())
             # Duplicates and unchanged articles were valid records, not losses.
-            if name.startswith(prefix) and name not in VALID_DROPS
+            if name.startswith(keys.DROPPED_PREFIX) and name not in keys.VALID_DROPS
         ]
         return ", ".join(reasons) or "no drop recorded"
 
@@ -116,7 +110,7 @@ class ServerErrorShareMonitor(NewsbotMonitor):
 
     @monitors.name("5xx share")
     def test_5xx_share(self) -> None:
-        responses = self.stat("downloader/response_count")
+        responses = self.stat(keys.RESPONSE_COUNT)
         what = "responses were 5xx server errors"
         limit = "NEWSBOT_HEALTH_MAX_5XX_SHARE"
         self.assert_share_within(server_error_count(self.stats), responses, limit, what)
@@ -128,7 +122,7 @@ class ErrorShareMonitor(NewsbotMonitor):
 
     @monitors.name("error share")
     def test_error_share(self) -> None:
-        requests = self.stat("downloader/request_count")
+        requests = self.stat(keys.REQUEST_COUNT)
         what = "requests ended in a download error or a spider exception"
         limit = "NEWSBOT_HEALTH_MAX_ERROR_SHARE"
         self.assert_share_within(error_count(self.stats), requests, limit, what)
@@ -141,7 +135,7 @@ class SampledFieldCoverageMonitor(FieldCoverageMonitor):
 
     @monitors.name("coverage rules met")
     def test_check_if_field_coverage_rules_are_met(self) -> None:
-        published = self.stats.get(ITEM_COUNT_STAT, 0)
+        published = self.stats.get(keys.ITEM_COUNT, 0)
         if published < self.crawler.settings.getint("NEWSBOT_HEALTH_COVERAGE_MIN_ITEMS"):
             self.skipTest(f"only {published} records published")
         super().test_check_if_field_coverage_rules_are_met()
@@ -165,7 +159,7 @@ class RecordHealth(Action):
     """Stores the failed checks, one line each, in the stats: there is no exit-status action."""
 
     def run_action(self) -> None:
-        self.data.crawler.stats.set_value(HEALTH_FAILED_STAT, failed_checks(self.result))
+        self.data.crawler.stats.set_value(keys.HEALTH_FAILED, failed_checks(self.result))
 
 
 def failed_checks(result: Any) -> list[str]:

@@ -14,6 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.exporters import JsonLinesItemExporter
 
+from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
@@ -47,9 +48,9 @@ class RequiredFieldsPipeline:
         adapter = ItemAdapter(item)
         for name in REQUIRED_FIELDS:
             if adapter.get(name) in (None, ""):
-                self.stats.inc_value(f"newsbot/dropped/missing_{name}")
+                self.stats.inc_value(keys.missing(name))
                 raise DropItem(f"missing {name}")
-        self.stats.inc_value("newsbot/items/valid")
+        self.stats.inc_value(keys.ITEMS_VALID)
         return item
 
 
@@ -67,7 +68,7 @@ class DuplicatesPipeline:
     def process_item(self, item: Any) -> Any:
         news_id = ItemAdapter(item).get("id")
         if news_id in self.seen:
-            self.stats.inc_value("newsbot/dropped/duplicate")
+            self.stats.inc_value(keys.DROPPED_DUPLICATE)
             # Expected, not a fault: the count in the stats is what matters, not a warning each.
             raise DropItem(f"duplicate id {news_id}", log_level="DEBUG")
         self.seen.add(news_id)
@@ -99,12 +100,12 @@ class RevisionPipeline:
         stored = self.store.get(adapter["id"])
         if stored is None:
             adapter["revision"] = 1
-            self.stats.inc_value("newsbot/items/new")
+            self.stats.inc_value(keys.ITEMS_NEW)
         elif _changed(stored, adapter):
             adapter["revision"] = stored.revision + 1
-            self.stats.inc_value("newsbot/items/revised")
+            self.stats.inc_value(keys.ITEMS_REVISED)
         else:
-            self.stats.inc_value("newsbot/dropped/unchanged")
+            self.stats.inc_value(keys.DROPPED_UNCHANGED)
             # The normal fate of most re-fetched articles (e.g. under `-a full=1`).
             raise DropItem("unchanged", log_level="DEBUG")
         return item
@@ -158,7 +159,7 @@ class JsonLinesWriterPipeline:
         # A crash loses at most the record being written; everything before it is whole lines.
         self.file.flush()
         self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
-        self.stats.inc_value("newsbot/items/written")
+        self.stats.inc_value(keys.ITEMS_WRITTEN)
         _test_kill_point(f"after_records:{len(self.rows)}")
         return item
 
@@ -169,7 +170,7 @@ class JsonLinesWriterPipeline:
         path = self._publish()
         _test_kill_point("after_rename")
         self.store.record_publication(path.name, self.rows)
-        self.stats.set_value("newsbot/output_file", str(path))
+        self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
 
     def _start(self) -> JsonLinesItemExporter:

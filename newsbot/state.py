@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 
+from newsbot import statkeys as keys
 from newsbot.datadir import data_dir, output_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
 from newsbot.store import SeenStore, default_path, recover
@@ -41,7 +42,7 @@ class RunState:
             assert crawler.stats is not None
             for name, count in vars(recovery).items():
                 if count:
-                    crawler.stats.set_value(f"newsbot/recovery/{name}", count)
+                    crawler.stats.set_value(keys.recovery(name), count)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def _take_lock(self, directory: Path) -> bool:

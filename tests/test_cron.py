@@ -24,10 +24,10 @@ from newsbot.cron import (
     new_log,
 )
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
-from newsbot.monitors import HEALTH_FAILED_STAT
 from newsbot.replica import ReplicaServer, ReplicaSite
 from newsbot.replica.routes import handle
 from newsbot.runlock import LockHeld, RunLock
+from newsbot.statkeys import HEALTH_FAILED as HEALTH_FAILED_STAT
 from tests.crawling import PROJECT_DIR, run_crawl
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}

@@ -15,8 +15,8 @@ from scrapy.settings import Settings
 from scrapy.utils.sitemap import Sitemap
 
 from newsbot.cron import HEALTH_FAILED, OK
+from newsbot.layouts import LISTING_ITEMS
 from newsbot.replica import ReplicaSite
-from newsbot.selectors import LISTING_ITEMS
 from newsbot.store import SeenStore, StoredArticle, default_path
 from newsbot.urls import LABELS, news_id
 from tests.crawling import field_differences, read_records, run_crawl

@@ -11,8 +11,9 @@ from spidermon.runners import MonitorRunner
 from spidermon.utils.field_coverage import calculate_field_coverage
 
 from newsbot.items import Article
-from newsbot.monitors import HEALTH_FAILED_STAT, HealthCheckSuite
+from newsbot.monitors import HealthCheckSuite
 from newsbot.spiders.devdiscourse import DevdiscourseSpider
+from newsbot.statkeys import HEALTH_FAILED as HEALTH_FAILED_STAT
 
 # A first run that crawled 100 articles, with the replica's field coverage.
 HEALTHY: dict[str, Any] = {

@@ -12,8 +12,8 @@ from parsel import Selector
 
 from newsbot.replica import ReplicaSite
 from newsbot.replica.routes import handle
-from newsbot.replica.site import MAX_UPDATE_DELAY
 from newsbot.replica.text import IST
+from newsbot.replica.website import MAX_UPDATE_DELAY
 from tests.test_replica import BROWSER_UA, fetch, page_facts
 
 NS = {

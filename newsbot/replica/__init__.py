@@ -11,7 +11,7 @@ every version and `site.breakage` simulates an outage or a markup change. See `R
 from newsbot.replica.article_page import render_amp_page, render_article_page
 from newsbot.replica.model import ArticleData, Block, Image, heading, item_list, paragraph, table
 from newsbot.replica.server import ReplicaServer, serve_in_thread
-from newsbot.replica.site import BREAKAGES, DEFAULT_NOW, ReplicaSite
+from newsbot.replica.website import BREAKAGES, DEFAULT_NOW, ReplicaSite
 
 __all__ = [
     "BREAKAGES",

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from newsbot.replica.server import ReplicaServer
-from newsbot.replica.site import DEFAULT_NOW, ReplicaSite
+from newsbot.replica.website import DEFAULT_NOW, ReplicaSite
 
 
 def main(argv: list[str] | None = None) -> None:

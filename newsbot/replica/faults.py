@@ -31,7 +31,7 @@ from newsbot.replica.model import ArticleData, Block, expected_record
 from newsbot.replica.text import enc
 
 if TYPE_CHECKING:
-    from newsbot.replica.site import ReplicaSite
+    from newsbot.replica.website import ReplicaSite
 
 # -- the modes ------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from newsbot.replica.content import LABELS, SECTORS, headline
 from newsbot.replica.text import PRODUCTION, enc, iso_ist, relative_time, slug, xml_text
 
 if TYPE_CHECKING:
-    from newsbot.replica.site import ReplicaSite
+    from newsbot.replica.website import ReplicaSite
 
 LISTING_DAYS = 30
 AGENCY_WIRE_DAYS = 10

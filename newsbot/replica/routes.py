@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsbot.replica import faults, pages
 from newsbot.replica.article_page import SOURCE_PAGES
-from newsbot.replica.site import ReplicaSite
 from newsbot.replica.text import slug
+from newsbot.replica.website import ReplicaSite
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"

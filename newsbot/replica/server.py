@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from newsbot.replica.pages import ERROR_PAGE
 from newsbot.replica.routes import Response, handle
-from newsbot.replica.site import ReplicaSite
+from newsbot.replica.website import ReplicaSite
 
 
 class LoggedRequest(tuple):

@@ -19,7 +19,8 @@ from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from newsbot import selectors as css
+from newsbot import layouts as css
+from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
 from newsbot.extract import extract_article, is_article_page
@@ -124,7 +125,7 @@ class DevdiscourseSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         entries = self.sitemap_entries(response)
-        self.crawler.stats.inc_value("newsbot/discovery/sitemap_entries", len(entries))
+        self.crawler.stats.inc_value(keys.SITEMAP_ENTRIES, len(entries))
         modified = []
         for entry in entries:
             url = urls.onto_base(response.urljoin(entry.get("loc", "")), self.base_url)
@@ -136,7 +137,7 @@ class DevdiscourseSpider(scrapy.Spider):
                 modified.append(lastmod)
             wanted = self.wants(news_id, lastmod)
             if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
-                self.crawler.stats.inc_value("newsbot/discovery/sitemap_requests")
+                self.crawler.stats.inc_value(keys.discovery_requests("sitemap"))
                 yield request
         self.check_sitemap_window(modified)
 
@@ -152,7 +153,7 @@ class DevdiscourseSpider(scrapy.Spider):
             # libxml2 gives up quietly on some documents (an entity bomb): entries were there.
             problem = "no entry could be read" if not entries and b"<url" in response.body else ""
         if problem:
-            self.crawler.stats.inc_value("newsbot/discovery/sitemap_malformed")
+            self.crawler.stats.inc_value(keys.SITEMAP_MALFORMED)
             self.logger.warning("Unreadable news sitemap %s: %s", response.url, problem)
         return entries
 
@@ -169,7 +170,7 @@ class DevdiscourseSpider(scrapy.Spider):
         newest = self.store.get(newest_id) if newest_id is not None else None
         newest_created = parse_datetime(newest.created or "") if newest is not None else None
         if modified and newest_created is not None and min(modified) > newest_created:
-            self.crawler.stats.set_value("newsbot/discovery/sitemap_overrun", 1)
+            self.crawler.stats.set_value(keys.SITEMAP_OVERRUN, 1)
             self.logger.warning(
                 "News sitemap window overrun: its oldest entry was modified %s, after the newest "
                 "stored article %s was created; paging back through the listings",
@@ -197,7 +198,7 @@ class DevdiscourseSpider(scrapy.Spider):
         """
         items = [urls.news_id(response.urljoin(href)) for href in self.listing_items(response)]
         items = [news_id for news_id in items if news_id]
-        self.crawler.stats.inc_value("newsbot/discovery/listing_links", len(items))
+        self.crawler.stats.inc_value(keys.LISTING_LINKS, len(items))
         if not items or page >= self.max_pages:
             return False
         return self.walks_everything or not any(self.is_known(news_id) for news_id in items)
@@ -210,18 +211,18 @@ class DevdiscourseSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
         # Every article page tried, answered or lost for good (`request_failed`): the health
         # check's denominator for "yielded no valid record".
-        self.crawler.stats.inc_value("newsbot/articles/attempted")
+        self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
         if not response.body.strip() or not is_html(response):
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
-            self.crawler.stats.inc_value(f"newsbot/dropped/{reason}")
+            self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
             return
         yield from self.follow_articles(response, "related")
         if not is_article_page(response):
-            self.crawler.stats.inc_value("newsbot/skipped/not_article")
+            self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
             return
-        self.crawler.stats.inc_value("newsbot/articles/parsed")
+        self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         yield extract_article(response, self.crawler.stats)
 
     def request_failed(self, failure: Failure) -> None:
@@ -243,10 +244,10 @@ class DevdiscourseSpider(scrapy.Spider):
         listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
         link = request.meta.get("redirect_urls", [request.url])[0]
         if request.callback == self.parse_article and urls.news_id(link):
-            self.crawler.stats.inc_value("newsbot/articles/attempted")
-            self.crawler.stats.inc_value(f"newsbot/dropped/{reason}")
+            self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
+            self.crawler.stats.inc_value(keys.dropped(reason))
         else:
-            self.crawler.stats.inc_value(f"newsbot/discovery/failed/{reason}")
+            self.crawler.stats.inc_value(keys.discovery_failed(reason))
         self.logger.info("Lost %s: %s", link, reason)
 
     def follow_articles(self, response: Response, origin: str) -> Iterator[scrapy.Request]:
@@ -257,7 +258,7 @@ class DevdiscourseSpider(scrapy.Spider):
         for href in response.css(css.LINKS).getall():
             url = self.followable(urls.onto_base(response.urljoin(href.strip()), self.base_url))
             if url is not None and (request := self.article_request(url)):
-                self.crawler.stats.inc_value(f"newsbot/discovery/{origin}_requests")
+                self.crawler.stats.inc_value(keys.discovery_requests(origin))
                 yield request
 
     def followable(self, url: str) -> str | None:
@@ -280,7 +281,7 @@ class DevdiscourseSpider(scrapy.Spider):
         if key in self.requested:
             return None
         if len(self.requested) >= self.article_budget:
-            self.crawler.stats.inc_value("newsbot/discovery/over_budget")
+            self.crawler.stats.inc_value(keys.OVER_BUDGET)
             return None
         self.requested.add(key)
         return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed)
