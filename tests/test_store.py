@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.filefaults import FileFault
 from newsbot.store import (
     SCHEMA_VERSION,
     STORE_NAME,
@@ -237,7 +238,7 @@ def test_recover_refuses_a_broken_published_file(store: SeenStore, tmp_path: Pat
     write_jsonl(broken, [RECORD])
     with broken.open("a", encoding="utf-8") as file:
         file.write('{"id": "5", "ti')
-    with pytest.raises(ValueError, match=rf"{broken.name}:2: not a JSON record"):
+    with pytest.raises(FileFault, match=rf"read {broken}: line 2 is not a JSON record"):
         recover(store, output)
     # All or nothing: the good first line was not absorbed either.
     assert store.get(RECORD["id"]) is None
