@@ -256,7 +256,7 @@ def _refused(directory: Path, started: datetime, holder: Holder) -> int:
 def _unusable(directory: Path, started: datetime, fault: FileFault) -> int:
     """A file newsbot can't write, found before the crawl: 2 if it may not write there at all (a
     configuration that can never work), else 74 (a full disk, an I/O error)."""
-    if fault.not_allowed:
+    if fault.refused:
         outcome = Outcome(USAGE, [f"error: {fault}"], file_fault=str(fault))
     else:
         outcome = Outcome(IO_ERROR, [str(fault)], file_fault=str(fault))

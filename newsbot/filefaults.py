@@ -35,10 +35,19 @@ if TYPE_CHECKING:
 # The spider's close reason when a file fault stopped the crawl.
 REASON = "file_fault"
 
-# The system refuses newsbot the path itself, rather than a write failing: found before the
-# crawl starts, such a fault is a configuration that can never work (exit 2, not 74).
-NOT_ALLOWED = frozenset(
-    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+# The system refuses newsbot the path itself (permissions, a read-only file system, a file where
+# a directory should be, a file system without locks), rather than a write failing: found before
+# the crawl starts, such a fault is a configuration that can never work (exit 2, not 74).
+REFUSALS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,
+        errno.ENOLCK,
+    }
 )
 
 # SQLite's primary result codes that are about the database file, not about newsbot's SQL.
@@ -64,8 +73,9 @@ class FileFault(Exception):
         self.error = error
 
     @property
-    def not_allowed(self) -> bool:
-        return isinstance(self.error, OSError) and self.error.errno in NOT_ALLOWED
+    def refused(self) -> bool:
+        """The system refuses newsbot this path whatever is tried (REFUSALS)."""
+        return isinstance(self.error, OSError) and self.error.errno in REFUSALS
 
 
 def describe(error: BaseException) -> str:

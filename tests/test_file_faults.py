@@ -154,20 +154,21 @@ def test_sqlite_names_its_own_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "not_allowed"),
+    ("code", "refused"),
     [
         (errno.EROFS, True),
         (errno.EACCES, True),
         (errno.ENOTDIR, True),
+        (errno.ENOLCK, True),
         (errno.ENOSPC, False),
         (errno.EDQUOT, False),
         (errno.EIO, False),
     ],
 )
-def test_refusals_are_told_from_failed_writes(code: int, not_allowed: bool) -> None:
+def test_refusals_are_told_from_failed_writes(code: int, refused: bool) -> None:
     """Refused before the crawl: a configuration that can never work (exit 2); a write that
     failed: exit 74."""
-    assert FileFault(Path("/d"), OSError(code, os.strerror(code))).not_allowed is not_allowed
+    assert FileFault(Path("/d"), OSError(code, os.strerror(code))).refused is refused
 
 
 FAULT = "could not write /d/f: No space left on device (ENOSPC)"
