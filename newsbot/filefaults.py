@@ -136,7 +136,7 @@ def probe_file(path: Path) -> None:
         os.close(fd)
 
 
-def record(stats: StatsCollector, fault: FileFault) -> None:
+def record_fault(stats: StatsCollector, fault: FileFault) -> None:
     """Keep the run's first fault in the stats: the one the run reports (keys.FILE_FAULT)."""
     if stats.get_value(keys.FILE_FAULT) is None:
         stats.set_value(keys.FILE_FAULT, str(fault))
@@ -173,7 +173,7 @@ class StopOnFileFault:
     def fault(self, fault: FileFault) -> None:
         """Record the fault and close the spider. Never logs: it may be called by the log."""
         assert self.crawler.stats is not None
-        record(self.crawler.stats, fault)
+        record_fault(self.crawler.stats, fault)
         if self.opened and not self.stopping:
             self.stopping = True
             # Imported here: importing the reactor at module level would install Twisted's

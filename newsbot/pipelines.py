@@ -18,8 +18,7 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
-from newsbot.filefaults import FileFault, file_fault
-from newsbot.filefaults import record as record_fault
+from newsbot.filefaults import FileFault, file_fault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
