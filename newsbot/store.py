@@ -280,12 +280,12 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
 
 
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:
-    with file_fault(path, "read"), path.open(encoding="utf-8") as lines:
+    # Published files are complete by construction; a broken one needs a human, and guessing
+    # would publish its articles twice or lose them.
+    with file_fault(path, "read"), path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             try:
-                yield json.loads(line)
-            except ValueError as error:
-                # Published files are complete by construction; a broken one needs a human, and
-                # guessing would publish its articles twice or lose them.
+                yield json.loads(line.decode("utf-8"))
+            except ValueError as error:  # UnicodeDecodeError too
                 reason = ValueError(f"line {number} is not a JSON record: {error}")
                 raise FileFault(path, reason, "read") from None
