@@ -24,9 +24,11 @@ from scrapy.spiderloader import get_spider_loader
 
 from newsbot import statkeys as keys
 from newsbot.arguments import BadArgument, parse_arguments
-from newsbot.datadir import data_dir
+from newsbot.datadir import data_dir, output_dir
+from newsbot.filefaults import FileFault, RunLog, file_fault, probe_directory, probe_file
 from newsbot.monitors import error_count, server_error_count
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
+from newsbot.store import store_files
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ OK = 0
 HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
+IO_ERROR = 74  # EX_IOERR: newsbot could not read or write one of its own files
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
 
 RUNS_NAME = "runs.jsonl"
@@ -60,16 +63,30 @@ class Outcome:
     status: int
     messages: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    file_fault: str | None = None  # the line of the file fault that decided the status
 
 
-def evaluate(stats: Mapping[str, Any], cap: float, crash: BaseException | None = None) -> Outcome:
+def evaluate(
+    stats: Mapping[str, Any],
+    cap: float,
+    crash: BaseException | None = None,
+    fault: FileFault | None = None,
+) -> Outcome:
     """The exit status of a finished crawl and the lines to print, from its stats.
 
-    An abort (crash, signal, cap) outranks failed checks: its checks judged a partial run.
+    A file fault (recorded in the stats, the crash, or `fault`: one of the run's log) outranks
+    everything: the run stopped at it, and the fix is on the machine. An abort (crash, signal,
+    cap) outranks failed checks: its checks judged a partial run.
     """
     failed = stats.get(keys.HEALTH_FAILED)
     checks = list(failed or [])
     reason = stats.get(keys.FINISH_REASON)
+    first_fault = stats.get(keys.FILE_FAULT) or (
+        str(crash) if isinstance(crash, FileFault) else None
+    )
+    if first_fault or fault:
+        line = first_fault or str(fault)
+        return Outcome(IO_ERROR, [line], checks, line)
     if isinstance(crash, Terminated):
         return Outcome(ABORTED, [f"aborted: {crash}"], checks)
     if crash is not None:
@@ -95,17 +112,20 @@ def _describe(error: BaseException) -> str:
 
 
 def append_run(directory: Path, record: Mapping[str, Any]) -> None:
-    """One line per run; a single O_APPEND write, so a concurrent refused run can't interleave."""
+    """One line per run; a single O_APPEND write, so a concurrent refused run can't interleave.
+
+    Raises FileFault when it can't be written."""
     line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
-    fd = os.open(directory / RUNS_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    with file_fault(directory / RUNS_NAME):
+        fd = os.open(directory / RUNS_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
 
 
 def run_record(
-    started: datetime, stats: Mapping[str, Any], outcome: Outcome, log: Path
+    started: datetime, stats: Mapping[str, Any], outcome: Outcome, log: Path | None
 ) -> dict[str, Any]:
     ended = datetime.now(UTC)
     return {
@@ -130,8 +150,9 @@ def run_record(
         "aborted": outcome.messages[0].removeprefix("aborted: ")
         if outcome.status == ABORTED
         else None,
+        "file_fault": outcome.file_fault,
         "published": stats.get(keys.OUTPUT_FILE),
-        "log": str(log),
+        "log": str(log) if log is not None else None,
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
         "counts": {
             name.removeprefix(keys.PREFIX): value
@@ -144,10 +165,11 @@ def run_record(
 def new_log(directory: Path, started: datetime, keep: int) -> Path:
     """`<data dir>/logs/<run start>.log`, deleting all but the newest `keep` - 1 older logs."""
     logs = directory / LOGS_DIR
-    logs.mkdir(parents=True, exist_ok=True)
-    # The stamp sorts chronologically by name.
-    for old in sorted(logs.glob("*.log"), reverse=True)[max(keep - 1, 0) :]:
-        old.unlink(missing_ok=True)
+    with file_fault(logs):
+        logs.mkdir(parents=True, exist_ok=True)
+        # The stamp sorts chronologically by name.
+        for old in sorted(logs.glob("*.log"), reverse=True)[max(keep - 1, 0) :]:
+            old.unlink(missing_ok=True)
     stamp = started.strftime(STAMP_FORMAT)
     path, n = logs / f"{stamp}.log", 1
     while path.exists():  # two runs started in one second: keep both logs
@@ -190,7 +212,6 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
         cron = CronSettings.from_settings(settings)
         spidercls = get_spider_loader(settings).load(spider_name)
         directory = data_dir(settings)
-        directory.mkdir(parents=True, exist_ok=True)
     except (BadArgument, ValueError, KeyError, OSError) as error:
         # KeyError's str() quotes its message; the others read as they are.
         say(f"error: {error.args[0] if isinstance(error, KeyError) else error}")
@@ -200,10 +221,15 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _terminate)
     try:
+        # Created if need be, and written to, before anything else: a directory newsbot may
+        # not write is named as such, not by the first file it fails to create there.
+        probe_directory(directory)
         # Before the crawler exists: building it recovers the seen store from a killed run.
         lock.acquire(started)
     except LockHeld as held:
         return _refused(directory, started, held.holder)
+    except FileFault as fault:
+        return _unusable(directory, started, fault)
     try:
         return _locked_run(settings, spidercls, spider_args, directory, started, cron)
     except Terminated as stop:  # before the crawl began: nothing to record
@@ -214,18 +240,51 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
 
 
 def _refused(directory: Path, started: datetime, holder: Holder) -> int:
-    say(f"another run holds {directory / LOCK_NAME}: pid {holder.pid}, started {holder.started}")
-    append_run(
-        directory,
-        {
-            "start": iso(started),
-            "end": iso(datetime.now(UTC)),
-            "pid": os.getpid(),
-            "status": LOCKED,
-            "holder": {"pid": holder.pid, "started": holder.started},
-        },
+    message = (
+        f"another run holds {directory / LOCK_NAME}: pid {holder.pid}, started {holder.started}"
     )
-    return LOCKED
+    record = {
+        "start": iso(started),
+        "end": iso(datetime.now(UTC)),
+        "pid": os.getpid(),
+        "status": LOCKED,
+        "holder": {"pid": holder.pid, "started": holder.started},
+    }
+    return _conclude(directory, Outcome(LOCKED, [message]), record)
+
+
+def _unusable(directory: Path, started: datetime, fault: FileFault) -> int:
+    """A file newsbot can't write, found before the crawl: 2 if it may not write there at all (a
+    configuration that can never work), else 74 (a full disk, an I/O error)."""
+    if fault.refused:
+        outcome = Outcome(USAGE, [f"error: {fault}"], file_fault=str(fault))
+    else:
+        outcome = Outcome(IO_ERROR, [str(fault)], file_fault=str(fault))
+    return _conclude(directory, outcome, run_record(started, {}, outcome, None))
+
+
+def _conclude(
+    directory: Path, outcome: Outcome, record: Mapping[str, Any], logged: bool = False
+) -> int:
+    """Append the run's line to runs.jsonl, print the outcome, return the exit status.
+
+    A line that can't be appended is a file fault of its own (printed, exit 74), unless the run
+    already failed on one: the same disk, most likely, and one line says it. Its traceback goes
+    to the run's log if the run has one (`logged`): without a handler, Python's logging would
+    print it on stderr.
+    """
+    messages, status = list(outcome.messages), outcome.status
+    try:
+        append_run(directory, record)
+    except FileFault as fault:
+        if logged:
+            logger.error("%s", fault, exc_info=fault)
+        if outcome.file_fault is None:
+            messages.append(str(fault))
+            status = IO_ERROR
+    for message in messages:
+        say(message)
+    return status
 
 
 def _locked_run(
@@ -236,31 +295,44 @@ def _locked_run(
     started: datetime,
     cron: CronSettings,
 ) -> int:
-    log = new_log(directory, started, cron.logs_kept)
+    try:
+        # Every directory and file the run will write, before its first request.
+        for directory_used in (output_dir(settings, spidercls.name), directory / LOGS_DIR):
+            probe_directory(directory_used)
+        for file_used in (directory / RUNS_NAME, *store_files(settings)):
+            probe_file(file_used)
+        log_path = new_log(directory, started, cron.logs_kept)
+        log = RunLog(log_path, settings)
+    except FileFault as fault:
+        return _unusable(directory, started, fault)
     run_settings = settings.copy()
-    # The whole log goes to the file, nothing to the terminal: cron mails whatever is printed.
-    run_settings.set("LOG_FILE", str(log), priority="cmdline")
-    run_settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+    # The whole log goes to the run's log file (RunLog), nothing to the terminal: cron mails
+    # whatever is printed. Scrapy's own handler would print a traceback for a failed write.
+    run_settings.set("LOG_ENABLED", False, priority="cmdline")
+    run_settings.set("LOG_FILE", None, priority="cmdline")
     run_settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     run_settings.set("CLOSESPIDER_TIMEOUT", cron.max_runtime, priority="cmdline")
 
     def hard_stop() -> None:
         outcome = Outcome(ABORTED, [_hard_stop_message(cron)])
-        append_run(directory, run_record(started, {}, outcome, log))
-        say(outcome.messages[0])
-        os._exit(ABORTED)  # the reactor is stuck: no clean way out from this thread
+        record = run_record(started, {}, outcome, log_path)
+        status = _conclude(directory, outcome, record, logged=True)
+        os._exit(status)  # the reactor is stuck: no clean way out from this thread
 
-    with Watchdog(cron.max_runtime + cron.hard_stop_grace, hard_stop):
-        stats, crash = _crawl(run_settings, spidercls, spider_args)
-    outcome = evaluate(stats, cron.max_runtime, crash)
-    record = run_record(started, stats, outcome, log)
-    append_run(directory, record)
-    for message in outcome.messages:
-        say(message)
-    if outcome.status == OK and sys.stderr.isatty():
+    logging.root.addHandler(log)
+    try:
+        with Watchdog(cron.max_runtime + cron.hard_stop_grace, hard_stop):
+            stats, crash = _crawl(run_settings, spidercls, spider_args)
+        outcome = evaluate(stats, cron.max_runtime, crash, log.fault)
+        record = run_record(started, stats, outcome, log_path)
+        status = _conclude(directory, outcome, record, logged=True)
+    finally:
+        logging.root.removeHandler(log)
+        log.close()
+    if status == OK and sys.stderr.isatty():
         # Someone is watching (cron never is): tell them what happened, in one line.
         say(summary(record))
-    return outcome.status
+    return status
 
 
 def summary(record: Mapping[str, Any]) -> str:

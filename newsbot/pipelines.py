@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from contextlib import suppress
 from datetime import UTC, datetime
+from io import BytesIO, FileIO
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
@@ -16,6 +18,7 @@ from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
+from newsbot.filefaults import FileFault, file_fault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
@@ -124,14 +127,31 @@ class JsonLinesWriterPipeline:
     `*.jsonl` never sees a half-written file, and a killed run leaves only the hidden part.
     After the rename the seen store records the file and its records in one transaction;
     a kill between the two is repaired by store.recover on the next start.
+
+    A write that fails (full disk, I/O error) raises FileFault, which stops the crawl
+    (newsbot/filefaults.py); records after it are dropped as `unwritten`. At close the part is
+    cut back to its last whole record and those records are published as usual, so the next run
+    fetches again exactly the articles that were not; a part that can't be published is deleted.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats
         self.final_path: Path | None = None
-        self.file: IO[bytes] | None = None
-        self.exporter: JsonLinesItemExporter | None = None
+        # Unbuffered: a record is in the part file whole, or its tail is cut off at close. A
+        # buffer could still hold part of a record that failed and write it later.
+        self.file: FileIO | None = None
+        self.size = 0  # bytes of whole records in the part file
+        # Each record is serialised here first, then written to the part file.
+        self.line = BytesIO()
+        self.exporter = JsonLinesItemExporter(
+            # Every field on every line, null when unknown (README: the record); non-ASCII kept.
+            self.line,
+            encoding="utf-8",
+            fields_to_export=ARTICLE_FIELDS,
+            export_empty_fields=True,
+        )
+        self.fault: FileFault | None = None
         self.store: SeenStore | None = None
         # What the store must learn at publication: one small row per record of this run.
         self.rows: list[StoredArticle] = []
@@ -151,49 +171,101 @@ class JsonLinesWriterPipeline:
         directory = output_dir(self.crawler.settings, self.crawler.spider.name)
         self.final_path = directory / f"{stamp}.jsonl"
         self.store = publishing_store(self.crawler)
+        self.exporter.start_exporting()
 
     def process_item(self, item: Any) -> Any:
-        exporter = self.exporter or self._start()
-        exporter.export_item(item)
-        assert self.file is not None
+        if self.fault is not None:
+            self.stats.inc_value(keys.DROPPED_UNWRITTEN)
+            raise DropItem(f"not written after {self.fault}", log_level="DEBUG")
+        line = self._serialise(item)
+        try:
+            with file_fault(self.part_path):
+                _write_all(self.file or self._open(), line)
+        except FileFault as fault:
+            self.fault = fault
+            self.stats.inc_value(keys.DROPPED_UNWRITTEN)
+            # Recorded now, as the cause: Scrapy logs the error before it signals it, and a log
+            # on the same full disk would fail and be recorded first.
+            record_fault(self.stats, fault)
+            raise
         # A crash loses at most the record being written; everything before it is whole lines.
-        self.file.flush()
+        self.size += len(line)
         self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         _test_kill_point(f"after_records:{len(self.rows)}")
         return item
 
     def close_spider(self) -> None:
+        self.exporter.finish_exporting()
         if self.file is None:
             return
         assert self.store is not None
-        path = self._publish()
+        try:
+            path = self._publish()
+        except FileFault as fault:
+            self._failed(fault)
+            self._discard()
+            return
+        if path is None:  # not one whole record
+            self._discard()
+            return
         _test_kill_point("after_rename")
-        self.store.record_publication(path.name, self.rows)
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
+        try:
+            self.store.record_publication(path.name, self.rows)
+        except FileFault as fault:
+            # The file is published: the next run's recovery records it (store.recover).
+            self._failed(fault)
 
-    def _start(self) -> JsonLinesItemExporter:
+    def _serialise(self, item: Any) -> bytes:
+        self.exporter.export_item(item)
+        line = self.line.getvalue()
+        self.line.seek(0)
+        self.line.truncate()
+        return line
+
+    def _open(self) -> FileIO:
         self.part_path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.part_path.open("wb")
-        # Every field on every line, null when unknown (README: the record); non-ASCII kept.
-        self.exporter = JsonLinesItemExporter(
-            self.file, encoding="utf-8", fields_to_export=ARTICLE_FIELDS, export_empty_fields=True
-        )
-        self.exporter.start_exporting()
-        return self.exporter
+        self.file = FileIO(self.part_path, "w")
+        return self.file
 
-    def _publish(self) -> Path:
-        assert self.file is not None and self.exporter is not None
-        self.exporter.finish_exporting()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+    def _publish(self) -> Path | None:
+        """Rename the part into place with its whole records; None if it has none."""
+        assert self.file is not None
+        with file_fault(self.part_path):
+            # A failed write may have left the start of a record behind the last whole one.
+            self.file.truncate(self.size)
+            os.fsync(self.file.fileno())
+            self.file.close()
+        if not self.rows:
+            return None
         final_path = _unused(self.final_path)
         _test_kill_point("before_rename")
-        os.replace(self.part_path, final_path)
-        _fsync_dir(final_path.parent)
+        with file_fault(final_path):
+            os.replace(self.part_path, final_path)
+            _fsync_dir(final_path.parent)
         return final_path
+
+    def _failed(self, fault: FileFault) -> None:
+        logger.error("%s", fault, exc_info=fault)
+        record_fault(self.stats, fault)
+
+    def _discard(self) -> None:
+        """Delete an unpublished part now: on a full disk, its space is what the next run needs.
+        One that can't be deleted is deleted by the next run's recovery."""
+        assert self.file is not None
+        self.file.close()
+        with suppress(OSError):
+            self.part_path.unlink()
+
+
+def _write_all(file: FileIO, data: bytes) -> None:
+    """A system call may write only part of `data` (a disk filling up): write on until all of it
+    is written or a write fails."""
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view) :]
 
 
 def _unused(path: Path | None) -> Path:

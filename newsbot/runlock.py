@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from newsbot.filefaults import FileFault, file_fault
+
 LOCK_NAME = ".lock"
 
 
@@ -48,18 +50,30 @@ class RunLock:
         self._fd: int | None = None
 
     def acquire(self, started: datetime) -> None:
-        """Take the lock at once or raise LockHeld; never waits."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Not opened with truncation: that would erase the holder's line before we know we lost.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Take the lock at once or raise LockHeld; never waits. FileFault if the lock file
+        can't be created, locked or written."""
+        with file_fault(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Not opened with truncation: that would erase the holder's line before we know we
+            # lost.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _wait_for_holder(fd)
             os.close(fd)
             raise LockHeld(self.path, holder) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "started": iso(started)}).encode() + b"\n")
+        except OSError as error:  # e.g. a file system without locks
+            os.close(fd)
+            raise FileFault(self.path, error, "lock") from error
+        try:
+            with file_fault(self.path):
+                os.ftruncate(fd, 0)
+                line = json.dumps({"pid": os.getpid(), "started": iso(started)}).encode()
+                os.write(fd, line + b"\n")
+        except FileFault:
+            os.close(fd)
+            raise
         self._fd = fd
         RunLock._held.add(self.path.resolve())
 

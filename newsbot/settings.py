@@ -84,6 +84,8 @@ ITEM_PIPELINES = {
 # the spider starts; the spider and the pipelines above read it.
 EXTENSIONS = {
     "newsbot.state.RunState": 0,
+    # A file newsbot can't write (full disk, read-only, corrupt store) stops the crawl at once.
+    "newsbot.filefaults.StopOnFileFault": 0,
     # The health checks (newsbot/monitors.py), after the store's own spider_closed handler.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }

@@ -34,6 +34,9 @@ def missing(field: str) -> str:
 
 DROPPED_DUPLICATE = dropped("duplicate")
 DROPPED_UNCHANGED = dropped("unchanged")
+# A valid record the writer did not write because a file fault stopped the crawl: the next run
+# fetches the article again.
+DROPPED_UNWRITTEN = dropped("unwritten")
 # Dropped records that were valid: repeats, not losses.
 VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED})
 
@@ -69,6 +72,10 @@ def recovery(what: str) -> str:
     """What the start of a run repaired after a killed one (`store.Recovery`'s fields)."""
     return f"newsbot/recovery/{what}"
 
+
+# -- newsbot's own files --------------------------------------------------------------------------
+# The run's first file fault, as its one line (newsbot/filefaults.py); absent when there was none.
+FILE_FAULT = "newsbot/file_fault"
 
 # -- health ---------------------------------------------------------------------------------------
 # A list of one-line messages, empty when every check passed; absent if the checks never ran.

@@ -16,7 +16,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, Self
 from scrapy.settings import BaseSettings
 
 from newsbot.datadir import data_dir
+from newsbot.filefaults import FileFault, file_fault
 from newsbot.items import ARTICLE_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,13 @@ def default_path(settings: BaseSettings) -> Path:
     return data_dir(settings) / STORE_NAME
 
 
+def store_files(settings: BaseSettings) -> tuple[Path, ...]:
+    """The store and the two files SQLite keeps beside it in WAL mode while it is open (and
+    after a killed run): together they are the store."""
+    path = default_path(settings)
+    return path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -140,16 +148,21 @@ _UPSERT = (
 
 
 class SeenStore:
+    """Raises FileFault (newsbot/filefaults.py) when SQLite cannot use the file: full disk,
+    read-only, corrupt or not a database."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (`_transaction`), never implicit.
-        self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL survives a killed process; a power cut may lose the last commit,
-        # which then looks like a kill before the store update and is recovered the same way.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        with file_fault(path, "open"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are explicit (`_transaction`), never implicit.
+            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL survives a killed process; a power cut may lose the last
+            # commit, which then looks like a kill before the store update and is recovered
+            # the same way.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
 
     def _migrate(self) -> None:
         with self._transaction():
@@ -168,35 +181,50 @@ class SeenStore:
                     "Seen store %s migrated from v%d to v%d", self.path, version, SCHEMA_VERSION
                 )
 
+    def _faults(self, doing: str) -> AbstractContextManager[None]:
+        """SQLite's errors about the file as FileFault; anything else raised inside as it is."""
+        return file_fault(self.path, doing, kinds=(sqlite3.Error,))
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         # IMMEDIATE takes the write lock up front, so a transaction never fails half-way on it.
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # A full disk or an I/O error may make SQLite roll the whole transaction back
+            # itself, and COMMIT itself may fail: roll back what is left, if anything, and
+            # report the error that caused it, not a failed ROLLBACK.
+            if self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     def get(self, news_id: str | int) -> StoredArticle | None:
-        row = self.db.execute(
-            f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (int(news_id),)
-        ).fetchone()
+        with self._faults("read"):
+            row = self.db.execute(
+                f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (int(news_id),)
+            ).fetchone()
         return StoredArticle(*row) if row else None
 
     def newest_id(self) -> int | None:
         """The highest stored NewsId: ids grow over time, so the newest article stored."""
         # max() of the rowid is read off the end of the b-tree, not a scan.
-        return self.db.execute("SELECT max(id) FROM articles").fetchone()[0]
+        with self._faults("read"):
+            return self.db.execute("SELECT max(id) FROM articles").fetchone()[0]
 
     def is_recorded(self, file_name: str) -> bool:
-        found = self.db.execute("SELECT 1 FROM published WHERE file = ?", (file_name,))
-        return found.fetchone() is not None
+        with self._faults("read"):
+            found = self.db.execute("SELECT 1 FROM published WHERE file = ?", (file_name,))
+            return found.fetchone() is not None
 
     def record_publication(self, file_name: str, rows: Iterable[StoredArticle]) -> None:
-        """Learn a published file's records and its name at once; again for one file: no-op."""
-        with self._transaction():
+        """Learn a published file's records and its name at once; again for one file: no-op.
+
+        All or nothing: on a full disk neither the file nor any of its rows is recorded.
+        """
+        with self._faults("write"), self._transaction():
             rows = list(rows)
             inserted = self.db.execute(
                 "INSERT OR IGNORE INTO published (file, records, recorded_at) VALUES (?, ?, ?)",
@@ -207,7 +235,7 @@ class SeenStore:
 
     def seed(self, rows: Iterable[StoredArticle]) -> None:
         """Insert many articles at once, as if published (tests and benchmarks)."""
-        with self._transaction():
+        with self._faults("write"), self._transaction():
             self.db.executemany(
                 f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (astuple(row) for row in rows),
@@ -227,7 +255,8 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
     """
     parts = sorted(output_dir.glob(PART_GLOB))
     for part in parts:
-        part.unlink()
+        with file_fault(part, "delete"):
+            part.unlink()
     files = records = 0
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):
@@ -239,8 +268,8 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
     recovery = Recovery(parts_deleted=len(parts), files_absorbed=files, records_absorbed=records)
     if recovery:
         logger.warning(
-            "Recovered from a killed run in %s: deleted %d unpublished part file(s) %s; "
-            "recorded %d published file(s) the store had missed (%d records)",
+            "Recovered what an earlier run left unfinished in %s: deleted %d unpublished part "
+            "file(s) %s; recorded %d published file(s) the store had missed (%d records)",
             output_dir,
             len(parts),
             [part.name for part in parts],
@@ -251,11 +280,12 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
 
 
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
+    # Published files are complete by construction; a broken one needs a human, and guessing
+    # would publish its articles twice or lose them.
+    with file_fault(path, "read"), path.open("rb") as lines:
         for number, line in enumerate(lines, 1):
             try:
-                yield json.loads(line)
-            except ValueError as error:
-                # Published files are complete by construction; a broken one needs a human, and
-                # guessing would publish its articles twice or lose them.
-                raise ValueError(f"{path}:{number}: not a JSON record: {error}") from None
+                yield json.loads(line.decode("utf-8"))
+            except ValueError as error:  # UnicodeDecodeError too
+                reason = ValueError(f"line {number} is not a JSON record: {error}")
+                raise FileFault(path, reason, "read") from None

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from newsbot.replica import ReplicaServer, ReplicaSite, serve_in_thread
+from tests.mounts import MountRefused, Mounts, check_mounting_allowed
 
 DECOY_PAGE = (
     b'<!DOCTYPE html><html lang="en"><head><title>Decoy story</title>'
@@ -133,3 +134,18 @@ def faulty_replica(
         return serve_replica(site)
 
     return make
+
+
+@pytest.fixture
+def mounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mounts]:
+    """Small file systems and read-only mounts for one test (tests/mounts.py), all undone at its
+    end even when it fails; skips the test where this machine does not allow mounting."""
+    try:
+        check_mounting_allowed(tmp_path_factory.mktemp("mount-check"))
+    except MountRefused as refused:
+        pytest.skip(f"needs real mounts: {refused}")
+    made = Mounts()
+    try:
+        yield made
+    finally:
+        made.unmount_all()

@@ -3,6 +3,8 @@
 import json
 import os
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,33 @@ def run_crawl(
     )
     records, files = read_records(data_dir)
     return CrawlResult(done.returncode, done.stdout, done.stderr, records, files)
+
+
+def start_crawl(base_url: str, data_dir: Path, **settings: str) -> subprocess.Popen[str]:
+    """`run_crawl` without waiting: the loopback speed-ups and `settings`, stdout and stderr
+    piped."""
+    command = crawl_command(base_url, data_dir, {**LOOPBACK_SETTINGS, **settings})
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    return subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def part_lines(data_dir: Path) -> int:
+    """Records written so far to the hidden part files of runs under way."""
+    return sum(len(p.read_bytes().splitlines()) for p in data_dir.glob("devdiscourse/.*.part"))
+
+
+def runs(data_dir: Path) -> list[dict]:
+    """The lines of runs.jsonl."""
+    return [json.loads(line) for line in (data_dir / "runs.jsonl").read_text().splitlines()]
 
 
 def field_differences(records: list[dict], expected: dict[str, dict]) -> list[str]:

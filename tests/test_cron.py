@@ -28,7 +28,7 @@ from newsbot.replica import ReplicaServer, ReplicaSite
 from newsbot.replica.routes import handle
 from newsbot.runlock import LockHeld, RunLock
 from newsbot.statkeys import HEALTH_FAILED as HEALTH_FAILED_STAT
-from tests.crawling import PROJECT_DIR, run_crawl
+from tests.crawling import PROJECT_DIR, part_lines, run_crawl, runs, start_crawl, wait_for
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
 
@@ -90,33 +90,11 @@ def slow_replica(server: Callable[..., Server]) -> Server:
     return server(replica_answer, delay=0.2)
 
 
-def start_crawl(base_url: str, data_dir: Path, **settings: str) -> subprocess.Popen[str]:
-    command = crawl_command(base_url, data_dir, {**LOOPBACK_SETTINGS, **settings})
-    return subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def lock_pid(data_dir: Path) -> int | None:
     try:
         return json.loads((data_dir / ".lock").read_text() or "{}").get("pid")
     except (OSError, ValueError):
         return None
-
-
-def part_lines(data_dir: Path) -> int:
-    return sum(len(p.read_bytes().splitlines()) for p in data_dir.glob("devdiscourse/.*.part"))
-
-
-def runs(data_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (data_dir / "runs.jsonl").read_text().splitlines()]
 
 
 def published(data_dir: Path) -> list[dict]:

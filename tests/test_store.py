@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from newsbot.filefaults import FileFault
 from newsbot.store import (
     SCHEMA_VERSION,
     STORE_NAME,
@@ -231,13 +232,16 @@ def test_recover_with_no_output_yet_does_nothing(store: SeenStore, tmp_path: Pat
     assert recover(store, tmp_path / "devdiscourse") == Recovery()
 
 
-def test_recover_refuses_a_broken_published_file(store: SeenStore, tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", [b'{"id": "5", "ti', b'{"id": "5", "title": "\xff"}\n'])
+def test_recover_refuses_a_broken_published_file(
+    store: SeenStore, tmp_path: Path, damage: bytes
+) -> None:
     output = tmp_path / "devdiscourse"
     broken = output / "2026-11-26T10-00-00Z.jsonl"
     write_jsonl(broken, [RECORD])
-    with broken.open("a", encoding="utf-8") as file:
-        file.write('{"id": "5", "ti')
-    with pytest.raises(ValueError, match=rf"{broken.name}:2: not a JSON record"):
+    with broken.open("ab") as file:
+        file.write(damage)
+    with pytest.raises(FileFault, match=rf"read {broken}: line 2 is not a JSON record"):
         recover(store, output)
     # All or nothing: the good first line was not absorbed either.
     assert store.get(RECORD["id"]) is None
