@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated
+from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -133,11 +133,16 @@ class JsonLinesWriterPipeline:
         self.file: IO[bytes] | None = None
         self.exporter: JsonLinesItemExporter | None = None
         self.store: SeenStore | None = None
-        # What the store must learn at publication: one small row per record of this run.
+        # What the store must learn at publication: one small row per record of this run, and
+        # the labels the records show the site has.
         self.rows: list[StoredArticle] = []
+        self.labels: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("NEWSBOT_READ_ONLY"):
+            # A read-only command publishes nothing (without a message: Scrapy would warn).
+            raise NotConfigured
         return cls(crawler)
 
     @property
@@ -158,7 +163,10 @@ class JsonLinesWriterPipeline:
         assert self.file is not None
         # A crash loses at most the record being written; everything before it is whole lines.
         self.file.flush()
-        self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
+        adapter = ItemAdapter(item)
+        self.rows.append(StoredArticle.from_record(adapter))
+        if label := published_label(adapter):
+            self.labels.add(label)
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         _test_kill_point(f"after_records:{len(self.rows)}")
         return item
@@ -169,7 +177,7 @@ class JsonLinesWriterPipeline:
         assert self.store is not None
         path = self._publish()
         _test_kill_point("after_rename")
-        self.store.record_publication(path.name, self.rows)
+        self.store.record_publication(path.name, self.rows, self.labels)
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
 
