@@ -23,10 +23,15 @@ from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot import statkeys as keys
-from newsbot.arguments import BadArgument, parse_arguments
+from newsbot.arguments import BadArgument, CrawlArguments, check_labels, parse_arguments
+from newsbot.configuration import setting_problems
 from newsbot.datadir import data_dir
+from newsbot.middlewares import SITE_UNREACHABLE
 from newsbot.monitors import error_count, server_error_count
+from newsbot.provenance import claim
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
+from newsbot.store import STORE_NAME, published_labels
+from newsbot.urls import LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +39,20 @@ OK = 0
 HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
+UNREACHABLE = 69  # EX_UNAVAILABLE: the site could not be reached at all
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+
+# What each status means, for `scrapy crawl -h`; the README's table says the same at length.
+EXIT_STATUSES = {
+    OK: "healthy: the crawl finished and every health check passed",
+    HEALTH_FAILED: "a health check failed; the valid records are still published",
+    USAGE: "bad arguments or configuration; nothing ran",
+    ABORTED: "aborted: a crash, SIGTERM or Ctrl-C, or the run-time cap; what was written is"
+    " published",
+    UNREACHABLE: "the site could not be reached (name not resolved, connection refused,"
+    " timeout); nothing was fetched",
+    LOCKED: "another run holds the lock on the data directory; this one did nothing",
+}
 
 RUNS_NAME = "runs.jsonl"
 LOGS_DIR = "logs"
@@ -74,6 +92,8 @@ def evaluate(stats: Mapping[str, Any], cap: float, crash: BaseException | None =
         return Outcome(ABORTED, [f"aborted: {crash}"], checks)
     if crash is not None:
         return Outcome(ABORTED, [f"aborted: the crawl crashed: {_describe(crash)}"], checks)
+    if reason == SITE_UNREACHABLE:
+        return Outcome(UNREACHABLE, [f"site unreachable: {stats.get(keys.UNREACHABLE)}"], checks)
     if reason in ABORT_REASONS:
         return Outcome(ABORTED, ["aborted: " + ABORT_REASONS[reason].format(cap=cap)], checks)
     if reason is None:
@@ -130,6 +150,7 @@ def run_record(
         "aborted": outcome.messages[0].removeprefix("aborted: ")
         if outcome.status == ABORTED
         else None,
+        "unreachable": stats.get(keys.UNREACHABLE),
         "published": stats.get(keys.OUTPUT_FILE),
         "log": str(log),
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
@@ -166,34 +187,36 @@ class CronSettings:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CronSettings:
-        """Raises ValueError on a value that can't be used."""
-        values = cls(
+        """From settings already checked (newsbot/configuration.py)."""
+        return cls(
             settings.getfloat("NEWSBOT_MAX_RUNTIME"),
             settings.getfloat("NEWSBOT_HARD_STOP_GRACE"),
             settings.getint("NEWSBOT_LOGS_KEPT"),
         )
-        if values.max_runtime <= 0 or values.hard_stop_grace <= 0 or values.logs_kept < 1:
-            raise ValueError(
-                "NEWSBOT_MAX_RUNTIME and NEWSBOT_HARD_STOP_GRACE must be > 0 and "
-                "NEWSBOT_LOGS_KEPT >= 1"
-            )
-        return values
 
 
 def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, str]) -> int:
     """Crawl once under the data directory's lock; returns the exit status (module constants).
 
-    Prints nothing when healthy, else one line per failed check or one line for an abort.
+    Prints nothing when healthy, else one line per failed check or one line for an abort; the
+    last line of a run that failed names its log.
     """
     try:
-        parse_arguments(spider_args)
+        # Every input, before anything is built or fetched: arguments, then settings (all of
+        # them, one line each), the spider, the data directory and the site it holds.
+        arguments = parse_arguments(spider_args)
+        if problems := setting_problems(settings):
+            raise ValueError("\n".join(problems))
         cron = CronSettings.from_settings(settings)
         spidercls = get_spider_loader(settings).load(spider_name)
         directory = data_dir(settings)
+        check_labels(arguments, known_labels(arguments, directory))
         directory.mkdir(parents=True, exist_ok=True)
+        claim(directory, arguments.base_url)
     except (BadArgument, ValueError, KeyError, OSError) as error:
         # KeyError's str() quotes its message; the others read as they are.
-        say(f"error: {error.args[0] if isinstance(error, KeyError) else error}")
+        for line in str(error.args[0] if isinstance(error, KeyError) else error).splitlines():
+            say(f"error: {line}")
         return USAGE
     started = datetime.now(UTC)
     lock = RunLock(directory / LOCK_NAME)
@@ -205,12 +228,21 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
     except LockHeld as held:
         return _refused(directory, started, held.holder)
     try:
-        return _locked_run(settings, spidercls, spider_args, directory, started, cron)
+        return _locked_run(settings, spidercls, arguments, spider_args, directory, started, cron)
     except Terminated as stop:  # before the crawl began: nothing to record
         say(f"aborted: {stop}")
         return ABORTED
     finally:
         lock.release()
+
+
+def known_labels(arguments: CrawlArguments, directory: Path) -> set[str]:
+    """newsbot's own labels, and when `sections` asks for others, those the data directory
+    has published articles of."""
+    known = set(LABELS)
+    if set(arguments.sections) - known - arguments.new_sections:
+        known |= published_labels(directory / STORE_NAME)
+    return known
 
 
 def _refused(directory: Path, started: datetime, holder: Holder) -> int:
@@ -231,12 +263,16 @@ def _refused(directory: Path, started: datetime, holder: Holder) -> int:
 def _locked_run(
     settings: Settings,
     spidercls: type,
+    arguments: CrawlArguments,
     spider_args: Mapping[str, str],
     directory: Path,
     started: datetime,
     cron: CronSettings,
 ) -> int:
     log = new_log(directory, started, cron.logs_kept)
+    if sys.stderr.isatty():
+        # Someone is watching (cron never is): where to follow the run, before it starts.
+        say(f"crawling {arguments.base_url} into {directory}; log: {log}")
     run_settings = settings.copy()
     # The whole log goes to the file, nothing to the terminal: cron mails whatever is printed.
     run_settings.set("LOG_FILE", str(log), priority="cmdline")
@@ -247,7 +283,7 @@ def _locked_run(
     def hard_stop() -> None:
         outcome = Outcome(ABORTED, [_hard_stop_message(cron)])
         append_run(directory, run_record(started, {}, outcome, log))
-        say(outcome.messages[0])
+        report(outcome, log)
         os._exit(ABORTED)  # the reactor is stuck: no clean way out from this thread
 
     with Watchdog(cron.max_runtime + cron.hard_stop_grace, hard_stop):
@@ -255,12 +291,17 @@ def _locked_run(
     outcome = evaluate(stats, cron.max_runtime, crash)
     record = run_record(started, stats, outcome, log)
     append_run(directory, record)
-    for message in outcome.messages:
-        say(message)
+    report(outcome, log)
     if outcome.status == OK and sys.stderr.isatty():
         # Someone is watching (cron never is): tell them what happened, in one line.
         say(summary(record))
     return outcome.status
+
+
+def report(outcome: Outcome, log: Path) -> None:
+    """The outcome's lines; the last of a failed run's names its log, where the detail is."""
+    for number, message in enumerate(outcome.messages, 1):
+        say(f"{message}; log: {log}" if number == len(outcome.messages) else message)
 
 
 def summary(record: Mapping[str, Any]) -> str:
