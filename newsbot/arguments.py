@@ -1,12 +1,15 @@
 """Spider arguments (`-a name=value`): parsed and checked once, before anything is crawled."""
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from newsbot.urls import LABEL_RE, LABELS, PRODUCTION_BASE_URL
 
 DEFAULT_MAX_PAGES = 5
+# Written before a label (`-a sections=+newlabel`): crawl it though newsbot does not know it yet.
+NEW_LABEL_MARK = "+"
 
 
 class BadArgument(ValueError):
@@ -18,6 +21,8 @@ class CrawlArguments:
     base_url: str = PRODUCTION_BASE_URL
     max_pages: int = DEFAULT_MAX_PAGES
     sections: tuple[str, ...] = LABELS
+    # The labels of `sections` written with NEW_LABEL_MARK: not checked against the known ones.
+    new_sections: frozenset[str] = frozenset()
     full: bool = False
 
 
@@ -42,10 +47,13 @@ def parse_max_pages(raw: str) -> int:
 
 
 def parse_sections(raw: str) -> tuple[str, ...]:
+    """The labels as written, each possibly marked new (`+label`)."""
     sections = tuple(dict.fromkeys(s.strip() for s in str(raw).split(",") if s.strip()))
-    bad = [s for s in sections if not LABEL_RE.match(s)]
+    bad = [s for s in sections if not LABEL_RE.match(s.removeprefix(NEW_LABEL_MARK))]
     if bad or not sections:
-        raise BadArgument(f"sections must be comma-separated [a-z0-9-]+ labels, got {raw!r}")
+        raise BadArgument(
+            f"sections must be comma-separated [a-z0-9-]+ labels (+label: a new one), got {raw!r}"
+        )
     return sections
 
 
@@ -57,15 +65,84 @@ def parse_flag(raw: str) -> bool:
 
 
 FLAG_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-PARSERS = {
-    "base_url": parse_base_url,
-    "max_pages": parse_max_pages,
-    "sections": parse_sections,
-    "full": parse_flag,
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One spider argument: how it is parsed and how `scrapy crawl -h` describes it."""
+
+    parse: Callable[[str], object]
+    usage: str
+    help: str
+    default: str
+
+
+# The README's options table says the same; tests/test_arguments.py keeps them in step.
+ARGUMENTS: dict[str, Argument] = {
+    "base_url": Argument(
+        parse_base_url,
+        "base_url=URL",
+        "crawl a mirror, or the replica, at the same paths; nothing outside its host and port"
+        " is requested",
+        PRODUCTION_BASE_URL,
+    ),
+    "max_pages": Argument(
+        parse_max_pages,
+        "max_pages=N",
+        "how many pages of each listing to walk",
+        str(DEFAULT_MAX_PAGES),
+    ),
+    "sections": Argument(
+        parse_sections,
+        "sections=a,b",
+        "which /stories/<label> listings to walk: labels newsbot knows (its own list and those"
+        " of articles already published in this data directory), or +label for a new one",
+        f"all {len(LABELS)} labels",
+    ),
+    "full": Argument(
+        parse_flag,
+        "full=1",
+        "ignore the seen store for discovery; still publish only what is new or changed",
+        "0",
+    ),
 }
 
 
+def did_you_mean(word: str, choices: Collection[str], cutoff: float = 0.6) -> str:
+    """` (did you mean 'x'?)` for a close choice, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def parse_arguments(raw: Mapping[str, object]) -> CrawlArguments:
-    """Check the spider's own arguments; others (Scrapy's, like `_job`) are ignored."""
-    values = {name: PARSERS[name](str(raw[name])) for name in PARSERS if raw.get(name) is not None}
+    """Check the spider's own arguments; an unknown name is an error, except Scrapy's own
+    internal ones, which start with `_` (scrapyd's `_job`)."""
+    for name in raw:
+        if name not in ARGUMENTS and not name.startswith("_"):
+            raise BadArgument(
+                f"unknown spider argument {name!r}{did_you_mean(name, ARGUMENTS)};"
+                f" the arguments are {', '.join(ARGUMENTS)}"
+            )
+    values = {
+        name: argument.parse(str(raw[name]))
+        for name, argument in ARGUMENTS.items()
+        if raw.get(name) is not None
+    }
+    if "sections" in values:
+        written = values["sections"]
+        values["sections"] = tuple(dict.fromkeys(s.removeprefix(NEW_LABEL_MARK) for s in written))
+        marked = (s for s in written if s.startswith(NEW_LABEL_MARK))
+        values["new_sections"] = frozenset(s.removeprefix(NEW_LABEL_MARK) for s in marked)
     return CrawlArguments(**values)
+
+
+def check_labels(arguments: CrawlArguments, known: Collection[str]) -> None:
+    """Refuse a label that is neither known nor marked new: most likely a typo, which would
+    otherwise crawl an empty listing every run without a word."""
+    for label in arguments.sections:
+        if label not in known and label not in arguments.new_sections:
+            hint = did_you_mean(label, known) or f"; known labels: {', '.join(sorted(known))}"
+            raise BadArgument(
+                f"sections: unknown label {label!r}{hint}; if the site has added it since,"
+                f" write it as {NEW_LABEL_MARK}{label}"
+            )

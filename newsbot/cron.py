@@ -23,12 +23,16 @@ from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import get_spider_loader
 
 from newsbot import statkeys as keys
-from newsbot.arguments import BadArgument, parse_arguments
+from newsbot.arguments import BadArgument, CrawlArguments, check_labels, parse_arguments
+from newsbot.configuration import setting_problems
 from newsbot.datadir import data_dir, output_dir
 from newsbot.filefaults import FileFault, RunLog, file_fault, probe_directory, probe_file
+from newsbot.middlewares import SITE_UNREACHABLE
 from newsbot.monitors import error_count, server_error_count
+from newsbot.provenance import SITE_FILE, WrongSite, claim
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
-from newsbot.store import store_files
+from newsbot.store import STORE_NAME, published_labels, store_files
+from newsbot.urls import LABELS
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +40,23 @@ OK = 0
 HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
+UNREACHABLE = 69  # EX_UNAVAILABLE: the site could not be reached at all
 IO_ERROR = 74  # EX_IOERR: newsbot could not read or write one of its own files
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+
+# What each status means, for `scrapy crawl -h`; the README's table says the same at length.
+EXIT_STATUSES = {
+    OK: "healthy: the crawl finished and every health check passed",
+    HEALTH_FAILED: "a health check failed; the valid records are still published",
+    USAGE: "bad arguments or configuration; nothing ran",
+    ABORTED: "aborted: a crash, SIGTERM or Ctrl-C, or the run-time cap; what was written is"
+    " published",
+    UNREACHABLE: "the site could not be reached (name not resolved, connection refused,"
+    " timeout); nothing was fetched",
+    IO_ERROR: "newsbot could not read or write one of its own files (disk full, I/O error,"
+    " corrupt store); what was whole is published",
+    LOCKED: "another run holds the lock on the data directory; this one did nothing",
+}
 
 RUNS_NAME = "runs.jsonl"
 LOGS_DIR = "logs"
@@ -91,6 +110,8 @@ def evaluate(
         return Outcome(ABORTED, [f"aborted: {crash}"], checks)
     if crash is not None:
         return Outcome(ABORTED, [f"aborted: the crawl crashed: {_describe(crash)}"], checks)
+    if reason == SITE_UNREACHABLE:
+        return Outcome(UNREACHABLE, [f"site unreachable: {stats.get(keys.UNREACHABLE)}"], checks)
     if reason in ABORT_REASONS:
         return Outcome(ABORTED, ["aborted: " + ABORT_REASONS[reason].format(cap=cap)], checks)
     if reason is None:
@@ -151,6 +172,7 @@ def run_record(
         if outcome.status == ABORTED
         else None,
         "file_fault": outcome.file_fault,
+        "unreachable": stats.get(keys.UNREACHABLE),
         "published": stats.get(keys.OUTPUT_FILE),
         "log": str(log) if log is not None else None,
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
@@ -188,34 +210,32 @@ class CronSettings:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CronSettings:
-        """Raises ValueError on a value that can't be used."""
-        values = cls(
+        """From settings already checked (newsbot/configuration.py)."""
+        return cls(
             settings.getfloat("NEWSBOT_MAX_RUNTIME"),
             settings.getfloat("NEWSBOT_HARD_STOP_GRACE"),
             settings.getint("NEWSBOT_LOGS_KEPT"),
         )
-        if values.max_runtime <= 0 or values.hard_stop_grace <= 0 or values.logs_kept < 1:
-            raise ValueError(
-                "NEWSBOT_MAX_RUNTIME and NEWSBOT_HARD_STOP_GRACE must be > 0 and "
-                "NEWSBOT_LOGS_KEPT >= 1"
-            )
-        return values
 
 
 def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, str]) -> int:
     """Crawl once under the data directory's lock; returns the exit status (module constants).
 
-    Prints nothing when healthy, else one line per failed check or one line for an abort.
+    Prints nothing when healthy, else one line per failed check or one line for an abort; the
+    last line of a run that failed names its log.
     """
     try:
-        parse_arguments(spider_args)
+        # Every input, before anything is built or fetched: arguments, then settings (all of
+        # them, one line each), the spider, the data directory and the site it holds.
+        arguments = parse_arguments(spider_args)
+        if problems := setting_problems(settings):
+            raise ValueError("\n".join(problems))
         cron = CronSettings.from_settings(settings)
         spidercls = get_spider_loader(settings).load(spider_name)
         directory = data_dir(settings)
+        check_labels(arguments, known_labels(arguments, directory))
     except (BadArgument, ValueError, KeyError, OSError) as error:
-        # KeyError's str() quotes its message; the others read as they are.
-        say(f"error: {error.args[0] if isinstance(error, KeyError) else error}")
-        return USAGE
+        return _usage(error)
     started = datetime.now(UTC)
     lock = RunLock(directory / LOCK_NAME)
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -224,19 +244,40 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
         # Created if need be, and written to, before anything else: a directory newsbot may
         # not write is named as such, not by the first file it fails to create there.
         probe_directory(directory)
+        with file_fault(directory / SITE_FILE):
+            claim(directory, arguments.base_url)
         # Before the crawler exists: building it recovers the seen store from a killed run.
         lock.acquire(started)
+    except WrongSite as error:
+        return _usage(error)
     except LockHeld as held:
         return _refused(directory, started, held.holder)
     except FileFault as fault:
         return _unusable(directory, started, fault)
     try:
-        return _locked_run(settings, spidercls, spider_args, directory, started, cron)
+        return _locked_run(settings, spidercls, arguments, spider_args, directory, started, cron)
     except Terminated as stop:  # before the crawl began: nothing to record
         say(f"aborted: {stop}")
         return ABORTED
     finally:
         lock.release()
+
+
+def _usage(error: Exception) -> int:
+    """A bad input: one line per problem, status 2; nothing ran, so no run line either."""
+    # KeyError's str() quotes its message; the others read as they are.
+    for line in str(error.args[0] if isinstance(error, KeyError) else error).splitlines():
+        say(f"error: {line}")
+    return USAGE
+
+
+def known_labels(arguments: CrawlArguments, directory: Path) -> set[str]:
+    """newsbot's own labels, and when `sections` asks for others, those the data directory
+    has published articles of."""
+    known = set(LABELS)
+    if set(arguments.sections) - known - arguments.new_sections:
+        known |= published_labels(directory / STORE_NAME)
+    return known
 
 
 def _refused(directory: Path, started: datetime, holder: Holder) -> int:
@@ -264,24 +305,26 @@ def _unusable(directory: Path, started: datetime, fault: FileFault) -> int:
 
 
 def _conclude(
-    directory: Path, outcome: Outcome, record: Mapping[str, Any], logged: bool = False
+    directory: Path, outcome: Outcome, record: Mapping[str, Any], log: Path | None = None
 ) -> int:
     """Append the run's line to runs.jsonl, print the outcome, return the exit status.
 
     A line that can't be appended is a file fault of its own (printed, exit 74), unless the run
     already failed on one: the same disk, most likely, and one line says it. Its traceback goes
-    to the run's log if the run has one (`logged`): without a handler, Python's logging would
-    print it on stderr.
+    to the run's log if the run has one: without a handler, Python's logging would print it on
+    stderr. The last line of a failed run that has a log names it, where the detail is.
     """
     messages, status = list(outcome.messages), outcome.status
     try:
         append_run(directory, record)
     except FileFault as fault:
-        if logged:
+        if log is not None:
             logger.error("%s", fault, exc_info=fault)
         if outcome.file_fault is None:
             messages.append(str(fault))
             status = IO_ERROR
+    if status != OK and log is not None and messages:
+        messages[-1] = f"{messages[-1]}; log: {log}"
     for message in messages:
         say(message)
     return status
@@ -290,6 +333,7 @@ def _conclude(
 def _locked_run(
     settings: Settings,
     spidercls: type,
+    arguments: CrawlArguments,
     spider_args: Mapping[str, str],
     directory: Path,
     started: datetime,
@@ -305,6 +349,9 @@ def _locked_run(
         log = RunLog(log_path, settings)
     except FileFault as fault:
         return _unusable(directory, started, fault)
+    if sys.stderr.isatty():
+        # Someone is watching (cron never is): where to follow the run, before it starts.
+        say(f"crawling {arguments.base_url} into {directory}; log: {log_path}")
     run_settings = settings.copy()
     # The whole log goes to the run's log file (RunLog), nothing to the terminal: cron mails
     # whatever is printed. Scrapy's own handler would print a traceback for a failed write.
@@ -316,7 +363,7 @@ def _locked_run(
     def hard_stop() -> None:
         outcome = Outcome(ABORTED, [_hard_stop_message(cron)])
         record = run_record(started, {}, outcome, log_path)
-        status = _conclude(directory, outcome, record, logged=True)
+        status = _conclude(directory, outcome, record, log_path)
         os._exit(status)  # the reactor is stuck: no clean way out from this thread
 
     logging.root.addHandler(log)
@@ -325,7 +372,7 @@ def _locked_run(
             stats, crash = _crawl(run_settings, spidercls, spider_args)
         outcome = evaluate(stats, cron.max_runtime, crash, log.fault)
         record = run_record(started, stats, outcome, log_path)
-        status = _conclude(directory, outcome, record, logged=True)
+        status = _conclude(directory, outcome, record, log_path)
     finally:
         logging.root.removeHandler(log)
         log.close()

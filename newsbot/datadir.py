@@ -9,13 +9,26 @@ from scrapy.settings import BaseSettings
 ENV_VAR = "NEWSBOT_DATA_DIR"
 
 
-def data_dir(settings: BaseSettings) -> Path:
-    """The setting NEWSBOT_DATA_DIR, else the environment variable of that name, else ./data.
+def configured_data_dir(settings: BaseSettings) -> str | None:
+    """The setting NEWSBOT_DATA_DIR, else the environment variable of that name.
 
     The setting wins so that `-s NEWSBOT_DATA_DIR=...` can override a deployment's environment.
     """
-    configured = settings.get("NEWSBOT_DATA_DIR") or os.environ.get(ENV_VAR)
-    return Path(configured) if configured else Path.cwd() / "data"
+    return settings.get("NEWSBOT_DATA_DIR") or os.environ.get(ENV_VAR) or None
+
+
+def data_dir(settings: BaseSettings) -> Path:
+    """The configured directory with `~` expanded as a shell would, else ./data.
+
+    Raises ValueError for a `~user` that names no user: a literal `~` directory is never meant.
+    """
+    configured = configured_data_dir(settings)
+    if not configured:
+        return Path.cwd() / "data"
+    path = Path(os.path.expanduser(configured))  # Path.expanduser raises on an unknown user
+    if path.parts[0].startswith("~"):
+        raise ValueError(f"cannot expand {path.parts[0]} in {configured!r}")
+    return path
 
 
 def output_dir(settings: BaseSettings, spider_name: str) -> Path:

@@ -212,6 +212,7 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
     loader.add_css("language", css.HTML_LANG)
     loader.add_value("language", "en")
     loader.add_value("crawled_at", utc_iso(datetime.now(UTC)))
+    loader.add_value("fetched_from", urls.site_root(response.url))
     article = loader.load_item()
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created

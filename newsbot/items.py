@@ -31,6 +31,8 @@ class Article:
     countries: list[str] = field(default_factory=list)
     language: str | None = None
     crawled_at: str | None = None
+    # The site root the page was fetched from: the live site, or a mirror or the replica.
+    fetched_from: str | None = None
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

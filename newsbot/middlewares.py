@@ -7,10 +7,20 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Self
+from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.error import ConnectError
 
 from newsbot import statkeys as keys
 from newsbot.urls import onto_base, origin
@@ -149,3 +159,58 @@ _PAGE_END_RE = re.compile(rb"</html\s*>", re.IGNORECASE)
 def is_truncated_page(body: bytes) -> bool:
     """A document that opens as a whole HTML page but never closes."""
     return bool(_PAGE_START_RE.match(body[:512])) and not _PAGE_END_RE.search(body[-4096:])
+
+
+# The finish reason of a crawl stopped because the site could not be reached at all.
+SITE_UNREACHABLE = "site_unreachable"
+# What each download error says about reaching the site, for the one line a person reads.
+UNREACHABLE_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (CannotResolveHostError, "host name not resolved"),
+    (DownloadConnectionRefusedError, "connection refused"),
+    (DownloadTimeoutError, "timed out"),
+    (ConnectError, "could not connect"),
+    (DownloadFailedError, "connection lost before any answer"),
+)
+
+
+class UnreachableSiteMiddleware:
+    """Stops the crawl as soon as one request has failed for good, after its retries, on a
+    connection error while no response at all has been received: the site cannot be reached
+    (a wrong host, a refused port, a network down). The run then ends in seconds with one line
+    saying what happened and where, instead of failing every root request slowly.
+
+    Its order is just below RetryMiddleware (550): exceptions travel the chain backwards, so it
+    sees only those RetryMiddleware gave up on. Any response (a 5xx too) means the site is
+    reachable, and the health checks judge the rest.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.decided = False
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def response_downloaded(self) -> None:
+        self.decided = True
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        what = unreachable_reason(exception)
+        if self.decided or what is None:
+            return
+        self.decided = True
+        attempts = request.meta.get("retry_times", 0) + 1
+        message = f"{urlsplit(request.url).netloc}: {what} ({attempts} attempts at {request.url})"
+        self.crawler.stats.set_value(keys.UNREACHABLE, message)
+        logger.error("Site unreachable, stopping: %s: %s", message, exception)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=SITE_UNREACHABLE))
+
+
+def unreachable_reason(error: Exception) -> str | None:
+    """How a download error says the site could not be reached; None when it does not."""
+    for kind, what in UNREACHABLE_ERRORS:
+        if isinstance(error, kind):
+            return what
+    return None

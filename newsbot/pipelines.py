@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
@@ -21,7 +21,7 @@ from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, file_fault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated
+from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -153,11 +153,16 @@ class JsonLinesWriterPipeline:
         )
         self.fault: FileFault | None = None
         self.store: SeenStore | None = None
-        # What the store must learn at publication: one small row per record of this run.
+        # What the store must learn at publication: one small row per record of this run, and
+        # the labels the records show the site has.
         self.rows: list[StoredArticle] = []
+        self.labels: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("NEWSBOT_READ_ONLY"):
+            # A read-only command publishes nothing (without a message: Scrapy would warn).
+            raise NotConfigured
         return cls(crawler)
 
     @property
@@ -190,7 +195,10 @@ class JsonLinesWriterPipeline:
             raise
         # A crash loses at most the record being written; everything before it is whole lines.
         self.size += len(line)
-        self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
+        adapter = ItemAdapter(item)
+        self.rows.append(StoredArticle.from_record(adapter))
+        if label := published_label(adapter):
+            self.labels.add(label)
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         _test_kill_point(f"after_records:{len(self.rows)}")
         return item
@@ -213,7 +221,7 @@ class JsonLinesWriterPipeline:
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
         try:
-            self.store.record_publication(path.name, self.rows)
+            self.store.record_publication(path.name, self.rows, self.labels)
         except FileFault as fault:
             # The file is published: the next run's recovery records it (store.recover).
             self._failed(fault)

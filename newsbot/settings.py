@@ -59,6 +59,8 @@ REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprints.NewsIdRequestFingerprinter"
 # fetched from any host a link points to before the request is refused.
 DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.SameOriginMiddleware": 50,
+    # Below RetryMiddleware (550): it sees only the errors Scrapy gave up retrying.
+    "newsbot.middlewares.UnreachableSiteMiddleware": 540,
     # Above RetryMiddleware (550): responses pass the chain backwards, so these see them first.
     "newsbot.middlewares.RetryAfterMiddleware": 560,
     "newsbot.middlewares.TruncatedPageMiddleware": 570,
@@ -88,10 +90,17 @@ EXTENSIONS = {
     "newsbot.filefaults.StopOnFileFault": 0,
     # The health checks (newsbot/monitors.py), after the store's own spider_closed handler.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+    # One line of progress, refreshed in place, when stderr is a terminal (never under cron).
+    "newsbot.progress.TerminalProgress": 600,
 }
+NEWSBOT_PROGRESS = True
 
-# None: the environment variable NEWSBOT_DATA_DIR, else data/ under the working directory.
+# None: the environment variable NEWSBOT_DATA_DIR, else data/ under the working directory;
+# `~` is expanded.
 NEWSBOT_DATA_DIR = None
+# True for the commands that only look (`scrapy parse`, `shell`, …; newsbot/commands/): the
+# seen store is opened read-only, without the run lock, and nothing is published.
+NEWSBOT_READ_ONLY = False
 
 FEED_EXPORT_ENCODING = "utf-8"
 

@@ -28,13 +28,19 @@ logger = logging.getLogger(__name__)
 class RunState:
     def __init__(self, crawler: Crawler) -> None:
         directory = data_dir(crawler.settings)
-        self.store = SeenStore(default_path(crawler.settings))
+        # A command that only looks (`scrapy parse`, `shell`, …; newsbot/commands/), maybe
+        # beside a running crawl, takes no lock, recovers nothing and writes not a byte.
+        read_only = crawler.settings.getbool("NEWSBOT_READ_ONLY")
+        self.store = SeenStore(default_path(crawler.settings), read_only=read_only)
         self.lock: RunLock | None = None
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
-        # started some other way takes it here. Failing that (`scrapy parse` or `shell` while a
-        # cron run works) the store is only read, and the writer refuses to publish.
-        self.writable = RunLock.held_here(directory / LOCK_NAME) or self._take_lock(directory)
+        # started some other way takes it here. Failing that (a second crawl started beside a
+        # running one, not through `scrapy crawl`) the store is only read, and the writer
+        # refuses to publish.
+        self.writable = not read_only and (
+            RunLock.held_here(directory / LOCK_NAME) or self._take_lock(directory)
+        )
         if self.writable:
             # The spider class is known before the spider instance exists; it names the
             # output directory (see the writer).

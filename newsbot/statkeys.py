@@ -66,6 +66,8 @@ def discovery_failed(reason: str) -> str:
 OFFSITE_BLOCKED = "newsbot/offsite/blocked"
 RETRY_AFTER = "newsbot/throttle/retry_after"
 RETRY_AFTER_MAX_WAIT = "newsbot/throttle/retry_after_max_wait"
+# Why the site could not be reached at all (`host: what (attempts)`), when it could not.
+UNREACHABLE = "newsbot/unreachable"
 
 
 def recovery(what: str) -> str:

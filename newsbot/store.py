@@ -27,6 +27,7 @@ from scrapy.settings import BaseSettings
 from newsbot.datadir import data_dir
 from newsbot.filefaults import FileFault, file_fault
 from newsbot.items import ARTICLE_FIELDS
+from newsbot.urls import NO_LABEL
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ STORE_NAME = "seen.sqlite3"
 PART_GLOB = ".*.jsonl.part"
 PUBLISHED_GLOB = "*.jsonl"
 # Fields that describe the fetch or the publication, not the article: a re-fetch of an unchanged
-# article must hash the same.
-UNHASHED_FIELDS = frozenset({"crawled_at", "revision"})
+# article must hash the same (from another mirror too).
+UNHASHED_FIELDS = frozenset({"crawled_at", "revision", "fetched_from"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,12 @@ def effective_updated(record: Mapping[str, Any]) -> str:
     """`updated`, else `created`: the README's record table makes them equal when a page shows
     no update time."""
     return record.get("updated") or record["created"]
+
+
+def published_label(record: Mapping[str, Any]) -> str | None:
+    """The `/stories/<label>` label a published record shows the site has; None for none."""
+    section = record.get("section")
+    return section if section and section != NO_LABEL else None
 
 
 def content_hash(record: Mapping[str, Any]) -> str:
@@ -133,7 +140,13 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE published (file TEXT PRIMARY KEY, records INTEGER, recorded_at TEXT)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    # The labels of published articles: `-a sections=` accepts them besides newsbot's own list,
+    # so a label the site adds becomes known once an article of it is published.
+    db.execute("CREATE TABLE labels (label TEXT PRIMARY KEY)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
@@ -148,11 +161,23 @@ _UPSERT = (
 
 
 class SeenStore:
-    """Raises FileFault (newsbot/filefaults.py) when SQLite cannot use the file: full disk,
+    """The store at `path`; `read_only` opens it for reading only (beside a running crawl, which
+    may be writing it): never created, migrated or written, and empty when it does not exist
+    yet or is of an older schema (until a crawl migrates it).
+
+    Raises FileFault (newsbot/filefaults.py) when SQLite cannot use the file: full disk,
     read-only, corrupt or not a database."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
+        if read_only:
+            with file_fault(path, "open"):
+                on_disk = self._open_read_only()
+            # Else an empty store of the current schema, in memory: nothing on disk is touched.
+            self.db = on_disk or sqlite3.connect(":memory:", isolation_level=None)
+            if on_disk is None:
+                self._migrate()
+            return
         with file_fault(path, "open"):
             path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are explicit (`_transaction`), never implicit.
@@ -164,14 +189,31 @@ class SeenStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
 
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """The file, opened read-only, if it exists and has the current schema."""
+        if not self.path.exists():
+            return None
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, isolation_level=None)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        self._check_version(version)
+        if version == SCHEMA_VERSION:
+            return db
+        db.close()
+        logger.warning("Seen store %s is at schema v%d: read as empty", self.path, version)
+        return None
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}; this newsbot knows up to "
+                f"{SCHEMA_VERSION}: upgrade newsbot"
+            )
+
     def _migrate(self) -> None:
         with self._transaction():
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} has schema version {version}; this newsbot knows up to "
-                    f"{SCHEMA_VERSION}: upgrade newsbot"
-                )
+            self._check_version(version)
             for step in MIGRATIONS[version:]:
                 step(self.db)
             if version != SCHEMA_VERSION:
@@ -219,8 +261,16 @@ class SeenStore:
             found = self.db.execute("SELECT 1 FROM published WHERE file = ?", (file_name,))
             return found.fetchone() is not None
 
-    def record_publication(self, file_name: str, rows: Iterable[StoredArticle]) -> None:
-        """Learn a published file's records and its name at once; again for one file: no-op.
+    def labels(self) -> set[str]:
+        """The labels of every article published (`published_label`)."""
+        with self._faults("read"):
+            return {label for (label,) in self.db.execute("SELECT label FROM labels")}
+
+    def record_publication(
+        self, file_name: str, rows: Iterable[StoredArticle], labels: Iterable[str] = ()
+    ) -> None:
+        """Learn a published file's records (and their labels) and its name at once; again for
+        one file: no-op.
 
         All or nothing: on a full disk neither the file nor any of its rows is recorded.
         """
@@ -232,6 +282,9 @@ class SeenStore:
             )
             if inserted.rowcount:
                 self.db.executemany(_UPSERT, (astuple(row) for row in rows))
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
+                )
 
     def seed(self, rows: Iterable[StoredArticle]) -> None:
         """Insert many articles at once, as if published (tests and benchmarks)."""
@@ -243,6 +296,19 @@ class SeenStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def published_labels(path: Path) -> set[str]:
+    """The labels a store has seen published; none when it cannot be read (a crawl reading it
+    for real then says why)."""
+    try:
+        store = SeenStore(path, read_only=True)
+    except (sqlite3.Error, RuntimeError):
+        return set()
+    try:
+        return store.labels()
+    finally:
+        store.close()
 
 
 def recover(store: SeenStore, output_dir: Path) -> Recovery:
@@ -261,8 +327,13 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):
             continue
-        rows = [StoredArticle.from_record(record) for record in _read_records(path)]
-        store.record_publication(path.name, rows)
+        rows: list[StoredArticle] = []
+        labels: set[str] = set()
+        for record in _read_records(path):
+            rows.append(StoredArticle.from_record(record))
+            if label := published_label(record):
+                labels.add(label)
+        store.record_publication(path.name, rows, labels)
         files += 1
         records += len(rows)
     recovery = Recovery(parts_deleted=len(parts), files_absorbed=files, records_absorbed=records)

@@ -21,16 +21,26 @@ def origin(url: str) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
+def site_root(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL: the site it belongs to."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def is_production(url: str) -> bool:
+    """Whether a URL belongs to the live devdiscourse.com, not to a mirror or the replica."""
+    return (urlsplit(url).hostname or "").lower() in PRODUCTION_HOSTS
+
+
 def onto_base(url: str, base_url: str) -> str:
     """Point a production devdiscourse.com URL at `base_url` (a mirror); leave others as they are.
 
     The replica, like a true mirror, prints production URLs in canonicals and links; requests for
     them must go to the mirror.
     """
-    parts = urlsplit(url)
-    if (parts.hostname or "").lower() not in PRODUCTION_HOSTS:
+    if not is_production(url):
         return url
-    base = urlsplit(base_url)
+    parts, base = urlsplit(url), urlsplit(base_url)
     return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 

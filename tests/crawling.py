@@ -2,7 +2,9 @@
 
 import json
 import os
+import pty
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +13,9 @@ from pathlib import Path
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+# What a progress line starts with (newsbot/progress.py): return to the line start, clear it.
+ERASE = "\r\x1b[K"
 
 
 @dataclass
@@ -88,3 +93,60 @@ def field_differences(records: list[dict], expected: dict[str, dict]) -> list[st
             if record.get(name) != value:
                 problems.append(f"{record['id']}.{name}: got {record.get(name)!r}, want {value!r}")
     return problems
+
+
+class Terminal:
+    """A command run with its stderr on a pseudo-terminal, as a person at a terminal runs it;
+    what it writes there is read as it comes (a full terminal buffer would block it)."""
+
+    def __init__(self, command: list[str], **popen: object) -> None:
+        controller, terminal = pty.openpty()
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=ENV, stdout=subprocess.PIPE, stderr=terminal, **popen
+        )
+        os.close(terminal)
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, args=(controller,), daemon=True)
+        self._reader.start()
+
+    def _read(self, controller: int) -> None:
+        while True:
+            try:
+                data = os.read(controller, 4096)
+            except OSError:  # EIO: the command has closed the terminal
+                break
+            if not data:
+                break
+            with self._lock:
+                self._chunks.append(data)
+        os.close(controller)
+
+    @property
+    def text(self) -> str:
+        with self._lock:
+            return b"".join(self._chunks).decode()
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.text:
+            assert self.process.poll() is None, f"ended without {text!r}: {self.text!r}"
+            assert time.monotonic() < deadline, f"no {text!r} within {timeout} s: {self.text!r}"
+            time.sleep(0.02)
+
+    def finish(self, timeout: float = 300) -> tuple[int, str, str]:
+        """The exit status, what went to stdout and what the terminal showed."""
+        stdout, _ = self.process.communicate(timeout=timeout)
+        self._reader.join(timeout=10)
+        return self.process.returncode, stdout.decode(), self.text
+
+
+def terminal_lines(shown: str) -> list[str]:
+    """The lines a terminal is left showing: each progress line replaced by the next."""
+    lines = []
+    for line in shown.replace("\r\n", "\n").split("\n"):
+        if ERASE in line:
+            line = line.rsplit(ERASE, 1)[1]
+        if line:
+            lines.append(line)
+    return lines

@@ -15,9 +15,9 @@ class NewsSpider(Spider):
     name = "devdiscourse"
 
 
-def state_crawler(data_dir: Path) -> Crawler:
+def state_crawler(data_dir: Path, settings: dict | None = None) -> Crawler:
     """A crawler on `data_dir` whose RunState extension is built (the store open, recovered)."""
-    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "EXTENSIONS": {RunState: 0}}
+    settings = {"NEWSBOT_DATA_DIR": str(data_dir), **(settings or {}), "EXTENSIONS": {RunState: 0}}
     crawler = get_crawler(NewsSpider, settings)
     crawler._apply_settings()  # builds the extensions, as crawling would
     crawler.spider = NewsSpider()

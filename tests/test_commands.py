@@ -32,6 +32,12 @@ def crawl(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         ("max_pages=many", "max_pages"),
         ("sections=Politics", "sections"),
         ("sections=,", "sections"),
+        ("sections=+", "sections"),
+        # Unknown names: the line names the known ones.
+        ("max_page=3", "did you mean 'max_pages'?"),
+        ("foo=1", "the arguments are base_url, max_pages, sections, full"),
+        # A label typo, with the way to crawl a label the site has added since.
+        ("sections=buisness", "(did you mean 'business'?); if the site has added it since, write"),
     ],
 )
 def test_bad_spider_argument_is_one_line_and_status_2(
@@ -75,14 +81,14 @@ def test_good_arguments_crawl_and_a_site_of_404s_fails_discovery(tmp_path: Path)
         server.shutdown()
         server.server_close()
     # Every page 404s: the built-in crawl would exit 0 (SCRAPY-NOTES); ours fails a health check,
-    # says so in one line, and leaves the usual Scrapy log in the data directory.
+    # says so in one line naming the log, and leaves the usual Scrapy log in the data directory.
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""
+    (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert result.stderr == (
         "newsbot: health check failed: discovery: discovery found nothing:"
-        " 0 sitemap entries and 0 listing links\n"
+        f" 0 sitemap entries and 0 listing links; log: {log}\n"
     )
-    (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert "Spider closed (finished)" in log.read_text()
     assert "'downloader/response_status_count/404'" in log.read_text()
 

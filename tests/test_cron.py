@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,9 +27,15 @@ from newsbot.replica import ReplicaServer, ReplicaSite
 from newsbot.replica.routes import handle
 from newsbot.runlock import LockHeld, RunLock
 from newsbot.statkeys import HEALTH_FAILED as HEALTH_FAILED_STAT
-from tests.crawling import PROJECT_DIR, part_lines, run_crawl, runs, start_crawl, wait_for
-
-ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+from tests.crawling import (
+    Terminal,
+    part_lines,
+    run_crawl,
+    runs,
+    start_crawl,
+    terminal_lines,
+    wait_for,
+)
 
 
 class Server:
@@ -200,22 +205,18 @@ def test_healthy_crawl_is_silent_and_leaves_a_log_and_a_run_line(
     assert (rerun["status"], rerun["published"], rerun["new"]) == (OK, None, 0)
 
 
-def test_at_a_terminal_a_healthy_run_says_what_it_did_in_one_line(
+def test_at_a_terminal_a_healthy_run_names_its_log_then_says_what_it_did_in_one_line(
     tmp_path: Path, replica_server: ReplicaServer
 ) -> None:
-    controller, terminal = os.openpty()
     command = crawl_command(replica_server.base_url, tmp_path, LOOPBACK_SETTINGS)
-    done = subprocess.run(
-        command, cwd=PROJECT_DIR, env=ENV, stdout=subprocess.PIPE, stderr=terminal, timeout=300
-    )
-    os.close(terminal)
-    said = os.read(controller, 4096).decode()
-    os.close(controller)
-    assert done.returncode == OK and done.stdout == b""
-    (line,) = said.splitlines()
+    status, stdout, shown = Terminal(command).finish()
+    assert (status, stdout) == (OK, "")
+    start, summary = terminal_lines(shown)
+    (log,) = (tmp_path / "logs").glob("*.log")
+    assert start == f"newsbot: crawling {replica_server.base_url} into {tmp_path}; log: {log}"
     published = next((tmp_path / "devdiscourse").glob("*.jsonl"))
     expected = f"newsbot: {len(replica_server.site.ids())} new and 0 revised records, "
-    assert line.startswith(expected) and str(published) in line
+    assert summary.startswith(expected) and str(published) in summary
 
 
 def test_server_errors_everywhere_exit_1_with_one_line_per_failed_check(
@@ -306,10 +307,10 @@ def test_run_time_cap_closes_the_crawl_with_3_and_publishes(
     out, err = crawl.communicate(timeout=60)
     assert time.monotonic() - started < 15
     assert (crawl.returncode, out) == (ABORTED, "")
-    assert err.splitlines() == [
-        "newsbot: aborted: run-time cap of 2 s reached (NEWSBOT_MAX_RUNTIME)"
-    ]
     (run,) = runs(data)
+    assert err.splitlines() == [
+        f"newsbot: aborted: run-time cap of 2 s reached (NEWSBOT_MAX_RUNTIME); log: {run['log']}"
+    ]
     assert run["finish_reason"] == "closespider_timeout"
     assert published(data) and run["published"] is not None
 
@@ -347,11 +348,11 @@ def test_a_crash_aborts_with_3_and_the_traceback_goes_to_the_log(tmp_path: Path)
     broken = {**LOOPBACK_SETTINGS, "ITEM_PIPELINES": '{"newsbot.nosuch.Pipeline": 1}'}
     result = run_crawl("http://127.0.0.1:9", tmp_path / "data", settings=broken)
     assert (result.status, result.stdout) == (ABORTED, "")
+    (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert result.stderr == (
         "newsbot: aborted: the crawl crashed: ModuleNotFoundError: No module named"
-        " 'newsbot.nosuch'\n"
+        f" 'newsbot.nosuch'; log: {log}\n"
     )
-    (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert "Traceback" in log.read_text()
     (run,) = runs(tmp_path / "data")
     assert run["status"] == ABORTED and run["aborted"].startswith("the crawl crashed")

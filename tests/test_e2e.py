@@ -38,6 +38,8 @@ def test_crawl_writes_every_article_once_with_every_field_right(
 ):
     result = run_crawl(replica_server.base_url, tmp_path, "-a", "max_pages=30")
     assert_crawl_matches_truth(result, replica_site, decoy_server, bot=False)
+    # Where each page came from: a replica's records say so without reading their URL.
+    assert {record["fetched_from"] for record in result.records} == {replica_server.base_url}
     agents = {agent for _, _, agent in replica_server.requests}
     assert all("bot" not in agent.lower() for agent in agents)
     assert any(path == "/robots.txt" for _, path, _ in replica_server.requests)

@@ -16,6 +16,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from newsbot.cron import HEALTH_FAILED, OK
 from newsbot.layouts import LISTING_ITEMS
+from newsbot.provenance import claim
 from newsbot.replica import ReplicaSite
 from newsbot.store import SeenStore, StoredArticle, default_path
 from newsbot.urls import LABELS, news_id
@@ -81,13 +82,14 @@ def test_an_unchanged_rerun_stays_within_the_bound_with_20000_stored_articles(
     serve_replica, tmp_path
 ):
     site = ReplicaSite(articles=20_000, seed=3)
+    server = serve_replica(site)
+    claim(tmp_path, server.base_url)  # a replica's directory, before its store is seeded
     store = SeenStore(default_path_for(tmp_path))
     store.seed(
         StoredArticle.from_record({**site.expected_record(news_id), "revision": 1})
         for news_id in site.ids()
     )
     store.close()
-    server = serve_replica(site)
     result = run_crawl(server.base_url, tmp_path, *MAX_PAGES)
     assert_silent_success(result)
     assert result.records == []

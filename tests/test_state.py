@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
+from newsbot.pipelines import JsonLinesWriterPipeline
 from newsbot.runlock import LOCK_NAME, RunLock
 from newsbot.state import RunState, publishing_store
 from tests.stubs import state_crawler
@@ -57,3 +59,33 @@ def test_a_crawl_beside_a_running_one_only_reads(tmp_path, leftover_part):
     finally:
         holder.kill()
         holder.wait()
+
+
+def read_only_state(data_dir: Path) -> tuple[Crawler, RunState]:
+    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_READ_ONLY": True}
+    crawler = state_crawler(data_dir, settings)
+    return crawler, crawler.get_extension(RunState)
+
+
+def test_a_read_only_command_takes_no_lock_recovers_nothing_and_publishes_nothing(
+    tmp_path, leftover_part
+):
+    crawler, state = read_only_state(tmp_path)
+    assert not state.writable
+    assert leftover_part.exists()
+    assert not (tmp_path / LOCK_NAME).exists()
+    with pytest.raises(RuntimeError, match="must not publish"):
+        publishing_store(crawler)
+    with pytest.raises(NotConfigured):
+        JsonLinesWriterPipeline.from_crawler(crawler)
+    state.spider_closed()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        ["devdiscourse", leftover_part.name]
+    )
+
+
+def test_a_read_only_command_creates_no_data_directory(tmp_path):
+    _, state = read_only_state(tmp_path / "none")
+    assert state.store.get(1) is None
+    state.spider_closed()
+    assert not (tmp_path / "none").exists()

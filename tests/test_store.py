@@ -260,3 +260,67 @@ def test_a_large_store_answers_lookups_and_stays_small(store: SeenStore) -> None
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     # About 200 bytes a row (a 64-digit hash, four times, ids): 1,000,000 ids stay near 200 MB.
     assert store.path.stat().st_size < 250 * count
+
+
+# -- read-only: beside a running crawl --------------------------------------------------------
+
+
+def test_a_read_only_store_reads_what_was_published_and_cannot_write(tmp_path: Path) -> None:
+    writer = SeenStore(tmp_path / STORE_NAME)
+    writer.record_publication("a.jsonl", [row(5)], labels={"brand-new"})
+    reader = SeenStore(tmp_path / STORE_NAME, read_only=True)
+    assert reader.get(5) == row(5)
+    assert reader.labels() == {"brand-new"}
+    writer.record_publication("b.jsonl", [row(6)])  # the running crawl goes on
+    assert reader.get(6) == row(6)
+    with pytest.raises(FileFault, match="readonly"):
+        reader.record_publication("c.jsonl", [row(7)])
+    reader.close()
+    writer.close()
+
+
+def test_a_read_only_store_that_does_not_exist_is_empty_and_not_created(tmp_path: Path) -> None:
+    reader = SeenStore(tmp_path / "none" / STORE_NAME, read_only=True)
+    assert (reader.get(5), reader.newest_id(), reader.labels()) == (None, None, set())
+    reader.close()
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_read_only_store_of_an_older_schema_reads_as_empty_and_is_left_alone(tmp_path: Path):
+    path = tmp_path / STORE_NAME
+    old = sqlite3.connect(path)
+    old.executescript(V1_SCHEMA)
+    old.close()
+    reader = SeenStore(path, read_only=True)
+    assert reader.get(42) is None
+    reader.close()
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone() == (1,)
+    check.close()
+
+
+def test_a_read_only_store_from_a_newer_newsbot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / STORE_NAME
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    newer.close()
+    with pytest.raises(RuntimeError, match="upgrade newsbot"):
+        SeenStore(path, read_only=True)
+
+
+def test_recovery_learns_the_labels_of_the_files_it_absorbs(tmp_path: Path) -> None:
+    output = tmp_path / "devdiscourse"
+    output.mkdir()
+    sections = {"1": "international", "2": "agency-wire", "3": "brand-new", "4": None}
+    records = [{**RECORD, "id": news_id, "section": s} for news_id, s in sections.items()]
+    lines = "".join(json.dumps(record) + "\n" for record in records)
+    (output / "2026-01-01T00-00-00Z.jsonl").write_text(lines)
+    store = SeenStore(tmp_path / STORE_NAME)
+    recover(store, output)
+    assert store.labels() == {"international", "brand-new"}  # agency-wire is no label
+    store.close()
+
+
+def test_content_hash_ignores_where_the_page_was_fetched_from() -> None:
+    mirrored = {**RECORD, "fetched_from": "http://127.0.0.1:8800"}
+    assert content_hash(mirrored) == content_hash(RECORD)

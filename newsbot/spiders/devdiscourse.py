@@ -8,9 +8,10 @@ page has not yet reached a stored article; so an unchanged re-run costs one requ
 `-a full=1` ignores the store for discovery. Extraction is newsbot/extract.py.
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from lxml import etree
@@ -57,11 +58,12 @@ class DevdiscourseSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # Here, not in start(): `scrapy parse` replaces start() and still follows links.
+        spider.article_budget = crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.article_budget = self.crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
         state = self.crawler.get_extension(RunState)
         self.store = state.store if state is not None else None
         self.walks_everything = (
@@ -101,6 +103,27 @@ class DevdiscourseSpider(scrapy.Spider):
         return lastmod.replace(second=0, microsecond=0) > known.replace(second=0, microsecond=0)
 
     # -- callbacks -------------------------------------------------------------------------------
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Article | scrapy.Request]:
+        """The callback for a page requested without one (`scrapy parse <URL>` without `-c`):
+        the one the crawl itself would use for that kind of URL."""
+        parts = urlsplit(response.url)
+        query = parse_qs(parts.query)
+        pages = query.get("page", ["1"])
+        page = int(pages[0]) if pages[0].isdigit() else 1
+        if urls.news_id(response.url) or urls.is_legacy_article_url(response.url):
+            return self.parse_article(response)
+        if parts.path.lower() == NEWS_SITEMAP.lower():  # the site matches it in any case
+            return self.parse_sitemap(response)
+        if parts.path in PAGED_LISTINGS:
+            return self.parse_listing(response, path=parts.path, page=page)
+        label = parts.path.removeprefix("/stories/") if parts.path.startswith("/stories/") else ""
+        if parts.path == LABEL_FRAGMENTS:
+            label = query.get("label", [""])[0]
+        if urls.LABEL_RE.match(label):
+            return self.parse_label_listing(response, label=label, page=page)
+        self.logger.warning("No callback for %s: not an article, listing or sitemap", response.url)
+        return ()
 
     def site_url(self, path: str) -> str:
         return self.base_url + path
