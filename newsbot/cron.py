@@ -35,6 +35,17 @@ HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+# The readers of a data directory (`scrapy corpus`, `scrapy runs`):
+DATA_ERROR = 65  # EX_DATAERR: lines that are not records were skipped; the rest was written
+IO_ERROR = 74  # EX_IOERR: a file could not be read or written
+
+# How `scrapy runs` names each status a run can record.
+STATUS_WORDS = {
+    OK: "ok",
+    HEALTH_FAILED: "check failed",
+    ABORTED: "aborted",
+    LOCKED: "locked out",
+}
 
 RUNS_NAME = "runs.jsonl"
 LOGS_DIR = "logs"

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
-from newsbot.datadir import output_dir
+from newsbot.datadir import fsync_dir, output_dir
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
@@ -192,7 +192,7 @@ class JsonLinesWriterPipeline:
         final_path = _unused(self.final_path)
         _test_kill_point("before_rename")
         os.replace(self.part_path, final_path)
-        _fsync_dir(final_path.parent)
+        fsync_dir(final_path.parent)
         return final_path
 
 
@@ -207,15 +207,6 @@ def _unused(path: Path | None) -> Path:
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable, not just the file's contents."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _test_kill_point(phase: str) -> None:

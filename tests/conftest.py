@@ -1,12 +1,17 @@
-"""Shared fixtures: the replica site and server, and a decoy host on another address."""
+"""Shared fixtures: the replica site and server, a decoy host on another address, and a data
+directory filled by two crawls of a replica whose clock moved between them."""
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from newsbot.cron import OK
 from newsbot.replica import ReplicaServer, ReplicaSite, serve_in_thread
+from tests.crawling import run_crawl
 
 DECOY_PAGE = (
     b'<!DOCTYPE html><html lang="en"><head><title>Decoy story</title>'
@@ -133,3 +138,32 @@ def faulty_replica(
         return serve_replica(site)
 
     return make
+
+
+@dataclass
+class TwoCrawls:
+    """`data_dir` after a first crawl of `site` and a second one two replica hours later."""
+
+    site: ReplicaSite
+    data_dir: Path
+    # What the second run had to publish again: the site's own account of the two hours.
+    updated: list[str]
+
+
+@pytest.fixture(scope="session")
+def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> TwoCrawls:
+    """Read-only for tests: a published corpus with first and second revisions."""
+    site = ReplicaSite(articles=300, seed=5)
+    server = serve_in_thread(site, host="127.0.0.1", port=0)
+    data_dir = tmp_path_factory.mktemp("two-crawls")
+    try:
+        first = run_crawl(server.base_url, data_dir, "-a", "max_pages=50")
+        before = site.now
+        site.advance(hours=2)
+        second = run_crawl(server.base_url, data_dir, "-a", "max_pages=50")
+    finally:
+        server.stop()
+    assert (first.status, second.status) == (OK, OK), first.stderr + second.stderr
+    updated = site.changes_between(before, site.now)["updated"]
+    assert updated, "the replica's clock must have updated some articles"
+    return TwoCrawls(site, data_dir, updated)
