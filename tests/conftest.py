@@ -146,7 +146,8 @@ class TwoCrawls:
 
     site: ReplicaSite
     data_dir: Path
-    # What the second run had to publish again: the site's own account of the two hours.
+    # What the second run had to publish: the site's own account of the two hours.
+    new: list[str]
     updated: list[str]
 
 
@@ -164,6 +165,6 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> TwoCrawls:
     finally:
         server.stop()
     assert (first.status, second.status) == (OK, OK), first.stderr + second.stderr
-    updated = site.changes_between(before, site.now)["updated"]
-    assert updated, "the replica's clock must have updated some articles"
-    return TwoCrawls(site, data_dir, updated)
+    changes = site.changes_between(before, site.now)
+    assert changes["new"] and changes["updated"], "the replica's clock must have moved"
+    return TwoCrawls(site, data_dir, changes["new"], changes["updated"])
