@@ -405,7 +405,10 @@ def test_command_line_reads_the_configured_data_directory(small_corpus: Path) ->
     by_env = corpus(env={"NEWSBOT_DATA_DIR": str(small_corpus)})
     by_setting = corpus("-s", f"NEWSBOT_DATA_DIR={small_corpus}")
     assert by_env.returncode == by_setting.returncode == OK
-    assert by_env.stdout == by_setting.stdout == corpus("--data-dir", str(small_corpus)).stdout
+    by_option = corpus("--data-dir", str(small_corpus))
+    # Quoted in a crontab line, `~` reaches the command as it is.
+    by_home = corpus("--data-dir", f"~/{small_corpus.name}", env={"HOME": str(small_corpus.parent)})
+    assert by_env.stdout == by_setting.stdout == by_option.stdout == by_home.stdout
     assert len(read_jsonl(by_env.stdout)) == 3
 
 

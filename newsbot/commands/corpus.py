@@ -115,7 +115,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        directory = Path(opts.data_dir) if opts.data_dir else data_dir(self.settings)
+        directory = Path(opts.data_dir).expanduser() if opts.data_dir else data_dir(self.settings)
         self.exitcode = _run(self.settings, directory, opts)
 
 

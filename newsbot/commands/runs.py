@@ -75,7 +75,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        directory = Path(opts.data_dir) if opts.data_dir else data_dir(self.settings)
+        directory = Path(opts.data_dir).expanduser() if opts.data_dir else data_dir(self.settings)
         if not directory.is_dir():
             say(f"error: no data directory at {directory}")
             self.exitcode = USAGE
