@@ -380,17 +380,11 @@ def small_corpus(tmp_path: Path) -> Path:
         (("--all-revisions",), [("1", 1), ("2", 1), ("3", 1), ("1", 2)]),
         # Record 1's current revision says 23:59 UTC, i.e. 05:29 IST on 1 February.
         (("--since", "2026-02-01"), [("2", 1), ("1", 2)]),
-        (("--until", "2026-01-31"), [("3", 1)]),
         (("--since", "2026-01-01", "--until", "2026-01-01"), [("3", 1)]),
-        (("--since", "2026-01-31T18:30:00Z"), [("2", 1), ("1", 2)]),
         (("--until", "2026-02-01T00:00:00+05:30"), [("3", 1)]),
-        (("--section", "health"), [("2", 1)]),
-        (("--section", "health,law-order"), [("2", 1), ("3", 1)]),
         (("--section", "health", "--section", "business"), [("2", 1), ("1", 2)]),
-        (("--source", "pti"), [("1", 2)]),
         (("--source", "Reuters,IANS", "--section", "health"), [("2", 1)]),
-        (("--all-revisions", "--until", "2026-01-31"), [("1", 1), ("3", 1)]),
-        (("--section", "sports-games"), []),
+        (("--all-revisions", "--until", "2026-01-31", "--source", "pti"), [("1", 1)]),
     ],
 )
 def test_command_line_current_view_and_filters(
