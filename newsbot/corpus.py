@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -231,38 +233,26 @@ def write_current_view(
             (int(record["id"]), record["revision"], number, line.offset, len(line.raw), selected)
             for number, line, record, selected in _records(files, selection, tally, on_broken)
         )
-        current: IO[bytes] | None = None
-        current_number = -1
-        try:
-            for number, offset, length in index.selected():
-                if number != current_number:
-                    if current is not None:
-                        current.close()
-                    current, current_number = _open_again(files[number], tally), number
-                if current is None:  # vanished since the first pass; reported once
-                    continue
-                try:
-                    current.seek(offset)
-                    raw = current.read(length)
-                except OSError as error:
-                    tally.unreadable.append(f"{files[number]}: {error.strerror or error}")
-                    current.close()
-                    current = None
-                    continue
-                _write_line(out, raw)
-                tally.written += 1
-        finally:
-            if current is not None:
-                current.close()
+        for raw in read_back(files, index.selected(), tally):
+            _write_line(out, raw)
+            tally.written += 1
     return tally
 
 
-def _open_again(path: Path, tally: Tally) -> IO[bytes] | None:
-    try:
-        return path.open("rb")
-    except OSError as error:
-        tally.unreadable.append(f"{path}: {error.strerror or error}")
-        return None
+def read_back(
+    files: list[Path], places: Iterable[tuple[int, int, int]], tally: Tally
+) -> Iterator[bytes]:
+    """The bytes at each (file number, offset, length), in the given order, each file opened
+    once; a file that can no longer be read is reported and the rest of its places skipped."""
+    for number, group in groupby(places, key=itemgetter(0)):
+        path = files[number]
+        try:
+            with path.open("rb") as published:
+                for _, offset, length in group:
+                    published.seek(offset)
+                    yield published.read(length)
+        except OSError as error:
+            tally.unreadable.append(f"{path}: {error.strerror or error}")
 
 
 class _LatestIndex:

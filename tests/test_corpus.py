@@ -22,10 +22,14 @@ import pytest
 from newsbot.corpus import (
     BrokenLine,
     Selection,
+    Tally,
+    UnreadableFile,
     atomic_output,
     parse_instant,
     parse_record,
     published_files,
+    read_back,
+    read_lines,
     split_values,
     write_all_revisions,
     write_current_view,
@@ -272,6 +276,17 @@ def test_broken_lines_are_reported_by_file_and_line_and_the_rest_is_written(
             assert written == [("3", 1), ("1", 2)]
         else:
             assert written == [("1", 1), ("3", 1), ("1", 2)]
+
+
+def test_a_file_gone_between_the_passes_is_reported_and_the_rest_written(tmp_path: Path) -> None:
+    kept = publish(tmp_path, "2026-01-01T00-17-00Z.jsonl", record(1), record(2))
+    gone = tmp_path / "devdiscourse" / "2026-01-01T01-17-00Z.jsonl"
+    tally = Tally()
+    places = [(0, 0, len(line(record(1)))), (1, 0, 10), (1, 10, 10)]
+    assert list(read_back([kept, gone], places, tally)) == [line(record(1))]
+    assert tally.unreadable == [f"{gone}: No such file or directory"]
+    with pytest.raises(UnreadableFile, match="No such file"):
+        list(read_lines(gone))
 
 
 def test_hidden_part_files_and_other_names_are_not_published(tmp_path: Path) -> None:
