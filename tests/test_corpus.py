@@ -76,8 +76,8 @@ class Broken:
     def __init__(self) -> None:
         self.lines: list[tuple[str, int, str]] = []
 
-    def __call__(self, path: Path, number: int, why: str) -> None:
-        self.lines.append((path.name, number, why))
+    def __call__(self, path: str, number: int, why: str) -> None:
+        self.lines.append((Path(path).name, number, why))
 
 
 def current_view(data_dir: Path, selection: Selection | None = None) -> tuple[list[dict], Broken]:
@@ -293,7 +293,7 @@ def test_hidden_part_files_and_other_names_are_not_published(tmp_path: Path) -> 
     publish(tmp_path, "2026-01-01T00-17-00Z.jsonl", record(1))
     publish(tmp_path, ".2026-01-01T01-17-00Z.jsonl.part", record(1, 2))
     publish(tmp_path, "notes.txt", b"hello\n")
-    assert [path.name for path in published_files(tmp_path / "devdiscourse")] == [
+    assert [Path(path).name for path in published_files(tmp_path / "devdiscourse")] == [
         "2026-01-01T00-17-00Z.jsonl"
     ]
     assert published_files(tmp_path / "nothing-here") == []
@@ -573,7 +573,7 @@ def test_all_revisions_of_two_crawls_is_every_published_record(two_crawls) -> No
     done = corpus("--data-dir", str(two_crawls.data_dir), "--all-revisions")
     assert (done.returncode, done.stderr) == (OK, b"")
     published = b"".join(
-        path.read_bytes() for path in published_files(two_crawls.data_dir / "devdiscourse")
+        Path(path).read_bytes() for path in published_files(two_crawls.data_dir / "devdiscourse")
     )
     assert done.stdout == published
     pairs = [(r["id"], r["revision"]) for r in read_jsonl(done.stdout)]
