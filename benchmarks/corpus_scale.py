@@ -9,6 +9,22 @@ table gives wall time per record and the process's peak RSS, with ratios to the 
 beside an empty data directory (what Scrapy's start-up alone costs). Figures, not pass/fail.
 
     python benchmarks/corpus_scale.py [--sizes 10000 100000 1000000] [--repeats 1] [--quick]
+
+Measured on the project's 2-core machine (shared with other test runs, so times are noisy;
+`--repeats 2`, medians), 2026-12:
+
+       records  files    MiB  mode           seconds  µs/record  peak RSS MiB  +RSS MiB
+             0      0      0  current view       1.9                     67.7
+        10,000     88     18  current view       2.1       20.7          67.7       0.0
+       100,000    871    185  current view       8.0       61.4          69.0       1.3
+     1,000,000  8,697  1,848  current view      66.9       65.0          70.0       2.4
+             0      0      0  all revisions      1.7                     67.3
+        10,000     88     18  all revisions      2.0       25.6          67.3       0.0
+       100,000    871    185  all revisions      6.7       49.7          67.3       0.0
+     1,000,000  8,697  1,848  all revisions     49.7       48.0          68.5       1.2
+
+A hundred times the records costs 2.4 MiB more at peak (the current view) over Scrapy's own
+start-up, and about the same time per record (at 10,000 records start-up noise dominates).
 """
 
 from __future__ import annotations
