@@ -24,7 +24,7 @@ sys.path.insert(0, str(PROJECT))
 from newsbot.demo import crawl_command  # noqa: E402
 from newsbot.replica import ReplicaSite, serve_in_thread  # noqa: E402
 from newsbot.replica.faults import every_mode  # noqa: E402
-from tests.test_faults import FAULT_SETTINGS  # noqa: E402
+from tests.crawling import FAULT_SETTINGS  # noqa: E402
 
 RATE = 0.008
 

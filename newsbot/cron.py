@@ -40,9 +40,22 @@ OK = 0
 HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
+# The readers of a data directory (`scrapy corpus`, `scrapy runs`): lines that are not records
+# were skipped; the rest was written.
+DATA_ERROR = 65  # EX_DATAERR
 UNREACHABLE = 69  # EX_UNAVAILABLE: the site could not be reached at all
 IO_ERROR = 74  # EX_IOERR: newsbot could not read or write one of its own files
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+
+# How `scrapy runs` names each status a run can record.
+STATUS_WORDS = {
+    OK: "ok",
+    HEALTH_FAILED: "check failed",
+    ABORTED: "aborted",
+    UNREACHABLE: "unreachable",
+    IO_ERROR: "file fault",
+    LOCKED: "locked out",
+}
 
 # What each status means, for `scrapy crawl -h`; the README's table says the same at length.
 EXIT_STATUSES = {

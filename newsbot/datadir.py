@@ -34,3 +34,12 @@ def data_dir(settings: BaseSettings) -> Path:
 def output_dir(settings: BaseSettings, spider_name: str) -> Path:
     """Where a spider's records are published: `<data dir>/<spider name>/`."""
     return data_dir(settings) / spider_name
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename into `directory` durable, not just the renamed file's contents."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -255,7 +255,7 @@ def _add_source_and_author(
 
 def _add_times(loader: ArticleLoader, line: str, ld: JsonLd) -> None:
     """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
-    JSON-LD only when neither is there (SITE.md §5.1: prefer the meta tags)."""
+    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags)."""
     for field, from_byline, meta, ld_key in (
         ("created", byline_created, css.META_PUBLISHED, "datePublished"),
         ("updated", byline_updated, css.META_MODIFIED, "dateModified"),

@@ -1,6 +1,6 @@
 """Request fingerprints that make every URL of one article the same request.
 
-The site serves an article under many URLs (any slug, JS slugs, wrong labels; SITE.md §1), so
+The site serves an article under many URLs (any slug, JS slugs, wrong labels; docs/site.md §1), so
 Scrapy's duplicate filter, keyed on the URL, would fetch it once per alias. Keyed on the NewsId,
 it fetches it once.
 """

@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 
 from newsbot import statkeys as keys
-from newsbot.datadir import output_dir
+from newsbot.datadir import fsync_dir, output_dir
 from newsbot.filefaults import FileFault, file_fault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.state import publishing_store, seen_store
@@ -252,7 +252,7 @@ class JsonLinesWriterPipeline:
         _test_kill_point("before_rename")
         with file_fault(final_path):
             os.replace(self.part_path, final_path)
-            _fsync_dir(final_path.parent)
+            fsync_dir(final_path.parent)
         return final_path
 
     def _failed(self, fault: FileFault) -> None:
@@ -287,15 +287,6 @@ def _unused(path: Path | None) -> Path:
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable, not just the file's contents."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _test_kill_point(phase: str) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import dateparser
 
-# India Standard Time: UTC+05:30 all year. The site stores UTC and prints IST (SITE.md §6).
+# India Standard Time: UTC+05:30 all year. The site stores UTC and prints IST (docs/site.md §6).
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI", "AFP"})
@@ -46,7 +46,7 @@ _STOCK_DESCRIPTION_RE = re.compile(r"^Read more about .* on Devdiscourse\.?$", r
 # `, ` joins tags; a comma without a space is part of a tag (`Rs 2,000 notes`).
 _KEYWORD_SPLIT_RE = re.compile(r",\s+|,$")
 _SECTOR_PATH_RE = re.compile(r"^/news/(?P<sector>[a-z0-9-]+)/?$")
-# The 2024+ NewsArticle block prints `"description": <text>,` without quotes (SITE.md §5.1).
+# The 2024+ NewsArticle block prints `"description": <text>,` without quotes (docs/site.md §5.1).
 # The value ends where the next `, "key":` starts, at the object's end, or at the line's end.
 _UNQUOTED_DESCRIPTION_RE = re.compile(
     r'("description"\s*:\s*)(?!["{\[]|null|true|false)[^\n]*?'
@@ -121,8 +121,8 @@ def parse_datetime(text: str) -> datetime | None:
     """A site time as an aware datetime in IST, or None when it is not a real, zoned time.
 
     The site's own formats take an exact fast path: the byline's day-first `dd-MM-yyyy HH:mm IST`
-    and ISO 8601 with an offset. An ISO time without an offset is refused (SITE.md §5.3: the AMP
-    JSON-LD prints those and they are not to be trusted). Anything else goes to dateparser,
+    and ISO 8601 with an offset. An ISO time without an offset is refused (docs/site.md §5.3: the
+    AMP JSON-LD prints those and they are not to be trusted). Anything else goes to dateparser,
     told that IST is UTC+05:30 and that days come first.
     """
     text = clean_text(text) or ""

@@ -17,7 +17,7 @@ ADDONS = {}
 
 # Identify ourselves, with a contact, so the site's operators can reach us instead of blocking us.
 # Operators running newsbot must put their own contact URL here. The agent must not contain
-# "bot" in any case: the site hides tags and disclaimers from such agents (SITE.md §5.2).
+# "bot" in any case: the site hides tags and disclaimers from such agents (docs/site.md §5.2).
 USER_AGENT = (
     "DevdiscourseArchiver/0.1 (+https://example.org/devdiscourse-archiver; research news crawler)"
 )
@@ -35,7 +35,7 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Transient failures (the site answers 500 for a missing article, SITE.md §1) get a bounded
+# Transient failures (the site answers 500 for a missing article, docs/site.md §1) get a bounded
 # number of retries; 429 is retried too, though Scrapy ignores Retry-After.
 RETRY_ENABLED = True
 RETRY_TIMES = 3

@@ -1,4 +1,5 @@
-"""URL rules of devdiscourse.com (SITE.md §1) and the mapping of production links onto a mirror."""
+"""URL rules of devdiscourse.com (docs/site.md §1) and the mapping of production links onto a
+mirror."""
 
 import re
 from urllib.parse import urlsplit, urlunsplit
@@ -10,7 +11,7 @@ PRODUCTION_HOSTS = frozenset({"devdiscourse.com", "www.devdiscourse.com"})
 # digits of the last segment, so the slug may be anything or absent.
 ARTICLE_PATH_RE = re.compile(r"^/article/(?:(?P<label>[a-z0-9-]+)/)?(?P<id>\d+)(?:[^/]*)$")
 NO_LABEL = "agency-wire"
-# Legacy `/Home/Detail/<GUID>` links answer 301 to the article (SITE.md §1).
+# Legacy `/Home/Detail/<GUID>` links answer 301 to the article (docs/site.md §1).
 LEGACY_DETAIL_RE = re.compile(r"^/home/detail/[0-9a-f-]+/?$", re.IGNORECASE)
 
 
@@ -74,7 +75,7 @@ def desktop_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-# SITE.md §1: the labels known today. New ones can appear; any [a-z0-9-]+ is accepted.
+# docs/site.md §1: the labels known today. New ones can appear; any [a-z0-9-]+ is accepted.
 LABELS: tuple[str, ...] = (
     "headlines",
     "international",

@@ -1,12 +1,17 @@
-"""Shared fixtures: the replica site and server, and a decoy host on another address."""
+"""Shared fixtures: the replica site and server, a decoy host on another address, and a data
+directory filled by two crawls of a replica whose clock moved between them."""
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from newsbot.cron import OK
 from newsbot.replica import ReplicaServer, ReplicaSite, serve_in_thread
+from tests.crawling import run_crawl
 from tests.mounts import MountRefused, Mounts, check_mounting_allowed
 
 DECOY_PAGE = (
@@ -149,3 +154,33 @@ def mounts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mounts]:
         yield made
     finally:
         made.unmount_all()
+
+
+@dataclass
+class TwoCrawls:
+    """`data_dir` after a first crawl of `site` and a second one two replica hours later."""
+
+    site: ReplicaSite
+    data_dir: Path
+    # What the second run had to publish: the site's own account of the two hours.
+    new: list[str]
+    updated: list[str]
+
+
+@pytest.fixture(scope="session")
+def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> TwoCrawls:
+    """Read-only for tests: a published corpus with first and second revisions."""
+    site = ReplicaSite(articles=300, seed=5)
+    server = serve_in_thread(site, host="127.0.0.1", port=0)
+    data_dir = tmp_path_factory.mktemp("two-crawls")
+    try:
+        first = run_crawl(server.base_url, data_dir, "-a", "max_pages=50")
+        before = site.now
+        site.advance(hours=2)
+        second = run_crawl(server.base_url, data_dir, "-a", "max_pages=50")
+    finally:
+        server.stop()
+    assert (first.status, second.status) == (OK, OK), first.stderr + second.stderr
+    changes = site.changes_between(before, site.now)
+    assert changes["new"] and changes["updated"], "the replica's clock must have moved"
+    return TwoCrawls(site, data_dir, changes["new"], changes["updated"])

@@ -17,6 +17,20 @@ ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
 # What a progress line starts with (newsbot/progress.py): return to the line start, clear it.
 ERASE = "\r\x1b[K"
 
+# For tests/test_faults.py and benchmarks/fault_crawl.py (which must not need pytest).
+# Fast and strict for a local server: a 1 s timeout (the slow pages take 3 s), two retries,
+# a 2 MiB size cap (the huge pages are 10 MiB).
+FAULT_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "DOWNLOAD_TIMEOUT": "1",
+    "RETRY_TIMES": "2",
+    "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024),
+    "NEWSBOT_RETRY_AFTER_MAX": "5",
+}
+
 
 @dataclass
 class CrawlResult:

@@ -18,23 +18,11 @@ from newsbot.cron import HEALTH_FAILED, OK
 from newsbot.replica import ReplicaSite, serve_in_thread
 from newsbot.replica.faults import ARTICLE_MODES, DROP_REASONS, every_mode
 from newsbot.urls import news_id
-from tests.crawling import CrawlResult, field_differences, run_crawl
+from tests.crawling import FAULT_SETTINGS, CrawlResult, field_differences, run_crawl
 
 pytestmark = pytest.mark.e2e
 
 TARGETS_PER_MODE = 2
-# Fast and strict for a local server: a 1 s timeout (the slow pages take 3 s), two retries,
-# a 2 MiB size cap (the huge pages are 10 MiB).
-FAULT_SETTINGS = {
-    "AUTOTHROTTLE_ENABLED": "False",
-    "DOWNLOAD_DELAY": "0",
-    "CONCURRENT_REQUESTS": "16",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "DOWNLOAD_TIMEOUT": "1",
-    "RETRY_TIMES": "2",
-    "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024),
-    "NEWSBOT_RETRY_AFTER_MAX": "5",
-}
 
 
 @dataclass

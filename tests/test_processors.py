@@ -1,7 +1,7 @@
 """Example tables for every public function of newsbot/processors.py.
 
-Expected values come from SITE.md (the site's formats) and the README's record table (the
-record rules), not from running the code. IST is India Standard Time, UTC+05:30 (SITE.md §6).
+Expected values come from docs/site.md (the site's formats) and the README's record table (the
+record rules), not from running the code. IST is India Standard Time, UTC+05:30 (docs/site.md §6).
 """
 
 import json

@@ -1,5 +1,6 @@
-"""The seed article of SITE.md §7 (a real page, kept as text in tests/fixtures), rebuilt as a page
-in the 2024 and pre-2023 markups: newsbot must yield exactly the values SITE.md §7 gives."""
+"""The seed article of docs/site.md §7 (a real page, kept as text in tests/fixtures), rebuilt as a
+page in the 2024 and pre-2023 markups: newsbot must yield exactly the values docs/site.md §7
+gives."""
 
 from datetime import UTC, datetime
 from pathlib import Path

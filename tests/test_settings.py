@@ -47,7 +47,7 @@ def test_no_code_executing_listeners(settings: Settings) -> None:
 
 def test_user_agent_identifies_us_without_saying_bot(settings: Settings) -> None:
     agent = settings["USER_AGENT"]
-    # The site hides tags and disclaimers from agents containing "bot" (SITE.md §5.2).
+    # The site hides tags and disclaimers from agents containing "bot" (docs/site.md §5.2).
     assert "bot" not in agent.lower()
     assert re.search(r"\+https?://\S+", agent)
     assert "Scrapy" not in agent

@@ -1,4 +1,4 @@
-"""A deterministic replica of devdiscourse.com served over HTTP on 127.0.0.1 (SITE.md).
+"""A deterministic replica of devdiscourse.com served over HTTP on 127.0.0.1 (docs/site.md).
 
 Its ground truth (`ReplicaSite.expected_record`) comes from the generator's own data and never
 from the crawler's code: nothing here imports newsbot outside this package.

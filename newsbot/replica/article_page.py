@@ -1,4 +1,4 @@
-"""The article page in its three desktop markups and its AMP form (SITE.md §5)."""
+"""The article page in its three desktop markups and its AMP form (docs/site.md §5)."""
 
 import random
 import re
@@ -376,7 +376,7 @@ def _amp_media(data: ArticleData) -> str:
 
 
 def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) -> str:
-    """The `?amp` page (SITE.md §5.3); `dates=False` drops the times line and JSON-LD dates."""
+    """The `?amp` page (docs/site.md §5.3); `dates=False` drops the times line and JSON-LD dates."""
     keywords = ", ".join(data.keywords)
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""
     source = f" | {enc(data.location)}" if data.location else ""

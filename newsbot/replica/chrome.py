@@ -1,4 +1,5 @@
-"""The layout around every page: inline CSS, scripts, header, navigation, footer (SITE.md §5.2a).
+"""The layout around every page: inline CSS, scripts, header, navigation, footer
+(docs/site.md §5.2a).
 
 Sizes imitate the production templates so that per-page costs measured on the replica are real.
 """
@@ -19,7 +20,7 @@ EDITIONS: dict[str, str] = {
     "/central-asia": "Central Asia",
     "/oceania": "Oceania",
 }
-# The non-article pages of SITE.md §4 that the navigation links.
+# The non-article pages of docs/site.md §4 that the navigation links.
 OTHER_PAGES: dict[str, str] = {
     "/blogs": "Blogs",
     "/blogs/interview": "Interviews",

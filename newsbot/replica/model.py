@@ -97,7 +97,7 @@ def table(rows: list[list[str]], header: bool = True) -> Block:
 
 @dataclass
 class ArticleData:
-    """One article. Built by the generator, or by hand (e.g. the seed article of SITE.md §7).
+    """One article. Built by the generator, or by hand (e.g. the seed article of docs/site.md §7).
 
     `image` None means the hidden stock figure; for a video it is the poster (None: no poster).
     `disclaimer` is None, "syndicated" or "inputs". `meta_dates` says whether the itemprop

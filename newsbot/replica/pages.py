@@ -1,4 +1,4 @@
-"""Every page that is not an article: listings, sitemaps, home, hub pages (SITE.md §3, §4)."""
+"""Every page that is not an article: listings, sitemaps, home, hub pages (docs/site.md §3, §4)."""
 
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -236,7 +236,7 @@ def home_page(site: "ReplicaSite") -> str:
 
 
 def generic_page(site: "ReplicaSite", title: str) -> str:
-    """Hub pages of SITE.md §4 and the JavaScript shells: a heading and the latest links."""
+    """Hub pages of docs/site.md §4 and the JavaScript shells: a heading and the latest links."""
     latest = "".join(
         f"<li>{_title_link(site, p, site.link(p, 'canonical'))}</li>"
         for p in site.newest_positions(10)

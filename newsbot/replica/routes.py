@@ -1,4 +1,5 @@
-"""Request routing of the replica: which path answers what, with which status (SITE.md §1, §3)."""
+"""Request routing of the replica: which path answers what, with which status
+(docs/site.md §1, §3)."""
 
 import re
 from collections.abc import Iterator

@@ -1,4 +1,4 @@
-"""The real article of SITE.md §7, pinned in the replica as NewsId 809210."""
+"""The real article of docs/site.md §7, pinned in the replica as NewsId 809210."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,5 @@
-"""Text rules of devdiscourse.com: HTML encoding, slugs, IST date formats (SITE.md §1, §5.1, §6)."""
+"""Text rules of devdiscourse.com: HTML encoding, slugs, IST date formats
+(docs/site.md §1, §5.1, §6)."""
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -54,7 +55,7 @@ def label_title(label: str) -> str:
 
 
 def printed_location(raw: str) -> str:
-    """The dateline as the server prints it from the stored city (SITE.md §5.2)."""
+    """The dateline as the server prints it from the stored city (docs/site.md §5.2)."""
     if "washington" in raw.lower():
         return "Washington DC"
     if raw.lower() == "losangeles":
@@ -88,7 +89,7 @@ def blob_stamp(moment: datetime, fraction: int) -> str:
 
 
 def relative_time(age_seconds: float, moment: datetime) -> str:
-    """The listing's relative time (SITE.md §6); older than three days prints the date."""
+    """The listing's relative time (docs/site.md §6); older than three days prints the date."""
     age = max(0, int(age_seconds))
     if age < 60:
         return f"{age} Seconds ago"

@@ -1,6 +1,6 @@
 """The `devdiscourse` spider: discover article URLs, fetch what is new or changed, extract it.
 
-Discovery (SITE.md §3) starts from fixed roots: the Google News sitemap, the first page of the
+Discovery (docs/site.md §3) starts from fixed roots: the Google News sitemap, the first page of the
 PTI, News Desk and agency listings, and `/stories/<label>` for each watched label. With a seen
 store (newsbot/state.py), an article is fetched only when its id is unknown or its sitemap
 `lastmod` is later than the stored `updated`, and a listing's next page only while the current
@@ -36,7 +36,7 @@ NEWS_SITEMAP = "/RSS/GoogleNews"
 PAGED_LISTINGS = ("/pti-stories", "/devdiscourse-stories", "/AgencyWire")
 # `/stories/<label>` renders page 1; later pages come as HTML fragments from this endpoint.
 LABEL_FRAGMENTS = "/Home/GetNewsItems"
-# Always in the news sitemap, whatever their age (SITE.md §3): not a sign of its window.
+# Always in the news sitemap, whatever their age (docs/site.md §3): not a sign of its window.
 PINNED_SITEMAP_IDS = frozenset({809210, 806669})
 
 
