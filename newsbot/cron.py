@@ -35,6 +35,9 @@ HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
+# The readers of a data directory and its archives (`scrapy replay`):
+DATA_ERROR = 65  # EX_DATAERR: damaged input was skipped; everything else was processed
+IO_ERROR = 74  # EX_IOERR: a file could not be read or written
 
 RUNS_NAME = "runs.jsonl"
 LOGS_DIR = "logs"

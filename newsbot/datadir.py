@@ -21,3 +21,8 @@ def data_dir(settings: BaseSettings) -> Path:
 def output_dir(settings: BaseSettings, spider_name: str) -> Path:
     """Where a spider's records are published: `<data dir>/<spider name>/`."""
     return data_dir(settings) / spider_name
+
+
+def warc_dir(settings: BaseSettings) -> Path:
+    """Where the runs' WARC files are published: `<data dir>/warc/`."""
+    return data_dir(settings) / "warc"

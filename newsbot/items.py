@@ -31,6 +31,10 @@ class Article:
     countries: list[str] = field(default_factory=list)
     language: str | None = None
     crawled_at: str | None = None
+    # extract.EXTRACTOR_VERSION of the code that extracted the record.
+    extractor_version: str | None = None
+    # True when `scrapy replay` re-extracted the record from an archived page (newsbot/replay.py).
+    reextracted: bool = False
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
@@ -17,7 +13,8 @@ from scrapy.exporters import JsonLinesItemExporter
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
-from newsbot.state import publishing_store, seen_store
+from newsbot.publish import PartFile, kill_point
+from newsbot.state import publishing_store, run_stamp, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
 
 if TYPE_CHECKING:
@@ -30,10 +27,6 @@ logger = logging.getLogger(__name__)
 
 # the README's record table: a record without any of these is useless downstream.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
-RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
-# Tests only (tests/test_revisions.py): the process kills itself at the named phase.
-KILL_AT_ENV = "NEWSBOT_TEST_KILL_AT"
-KILL_MARKER_ENV = "NEWSBOT_TEST_KILL_MARKER"
 
 
 class RequiredFieldsPipeline:
@@ -111,6 +104,37 @@ class RevisionPipeline:
         return item
 
 
+class SupersededPipeline:
+    """`scrapy replay --publish` only: drops a record re-extracted from a capture older than the
+    article's latest published revision, which it would roll back.
+
+    A replayed record's `crawled_at` is its capture's WARC-Date, and a crawled one's is the same
+    fetch time (archive.WarcArchiveMiddleware), so the capture a revision came from is not older
+    than it: it is re-extracted, the older ones are not.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
+        self.store: SeenStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = seen_store(self.crawler)
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        adapter = ItemAdapter(item)
+        stored = self.store.get(adapter["id"])
+        if stored is not None and adapter["crawled_at"] < stored.last_seen:
+            self.stats.inc_value(keys.DROPPED_SUPERSEDED)
+            raise DropItem(f"captured before revision {stored.revision}", log_level="DEBUG")
+        return item
+
+
 def _changed(stored: StoredArticle, record: ItemAdapter) -> bool:
     if stored.updated != effective_updated(record):
         return True
@@ -129,8 +153,7 @@ class JsonLinesWriterPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats: StatsCollector = crawler.stats
-        self.final_path: Path | None = None
-        self.file: IO[bytes] | None = None
+        self.output: PartFile | None = None
         self.exporter: JsonLinesItemExporter | None = None
         self.store: SeenStore | None = None
         # What the store must learn at publication: one small row per record of this run.
@@ -140,91 +163,44 @@ class JsonLinesWriterPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    @property
-    def part_path(self) -> Path:
-        assert self.final_path is not None
-        return self.final_path.with_name(f".{self.final_path.name}.part")
-
     def open_spider(self) -> None:
         assert self.crawler.spider is not None
-        stamp = datetime.now(UTC).strftime(RUN_STAMP_FORMAT)
         directory = output_dir(self.crawler.settings, self.crawler.spider.name)
-        self.final_path = directory / f"{stamp}.jsonl"
+        self.output = PartFile(directory / f"{run_stamp(self.crawler)}.jsonl")
         self.store = publishing_store(self.crawler)
 
     def process_item(self, item: Any) -> Any:
         exporter = self.exporter or self._start()
         exporter.export_item(item)
-        assert self.file is not None
+        assert self.output is not None and self.output.file is not None
         # A crash loses at most the record being written; everything before it is whole lines.
-        self.file.flush()
+        self.output.file.flush()
         self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
         self.stats.inc_value(keys.ITEMS_WRITTEN)
-        _test_kill_point(f"after_records:{len(self.rows)}")
+        kill_point(f"after_records:{len(self.rows)}")
         return item
 
     def close_spider(self) -> None:
-        if self.file is None:
+        if self.exporter is None:
             return
-        assert self.store is not None
-        path = self._publish()
-        _test_kill_point("after_rename")
+        assert self.store is not None and self.output is not None
+        self.exporter.finish_exporting()
+        path = self.output.publish()
+        kill_point("after_rename")
         self.store.record_publication(path.name, self.rows)
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
 
     def _start(self) -> JsonLinesItemExporter:
-        self.part_path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = self.part_path.open("wb")
-        # Every field on every line, null when unknown (README: the record); non-ASCII kept.
-        self.exporter = JsonLinesItemExporter(
-            self.file, encoding="utf-8", fields_to_export=ARTICLE_FIELDS, export_empty_fields=True
-        )
+        assert self.output is not None
+        self.exporter = record_exporter(self.output.open())
         self.exporter.start_exporting()
         return self.exporter
 
-    def _publish(self) -> Path:
-        assert self.file is not None and self.exporter is not None
-        self.exporter.finish_exporting()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        final_path = _unused(self.final_path)
-        _test_kill_point("before_rename")
-        os.replace(self.part_path, final_path)
-        _fsync_dir(final_path.parent)
-        return final_path
 
-
-def _unused(path: Path | None) -> Path:
-    """`path`, or `<stem>-N.jsonl` if a run that started in the same second already published it.
-
-    os.replace would silently overwrite that earlier run's records.
-    """
-    assert path is not None
-    candidate, n = path, 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable, not just the file's contents."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _test_kill_point(phase: str) -> None:
-    """Tests only: SIGKILL this process at `phase` if NEWSBOT_TEST_KILL_AT names it.
-
-    The marker file lets a test tell the kill it asked for from any other death.
-    """
-    if os.environ.get(KILL_AT_ENV) != phase:
-        return
-    if marker := os.environ.get(KILL_MARKER_ENV):
-        Path(marker).write_text(f"killed at {phase}\n", encoding="utf-8")
-    os.kill(os.getpid(), signal.SIGKILL)
+def record_exporter(file: IO[bytes]) -> JsonLinesItemExporter:
+    """JSON Lines as the README's record table says: every field on every line, null when
+    unknown, in the table's order; non-ASCII kept."""
+    return JsonLinesItemExporter(
+        file, encoding="utf-8", fields_to_export=ARTICLE_FIELDS, export_empty_fields=True
+    )

@@ -34,8 +34,10 @@ def missing(field: str) -> str:
 
 DROPPED_DUPLICATE = dropped("duplicate")
 DROPPED_UNCHANGED = dropped("unchanged")
+# `scrapy replay --publish`: a capture older than the article's latest published revision.
+DROPPED_SUPERSEDED = dropped("superseded")
 # Dropped records that were valid: repeats, not losses.
-VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED})
+VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED, DROPPED_SUPERSEDED})
 
 # What the record keeps as the page says, but a reader may want to know about.
 TAGS_CAPPED = "newsbot/tags/capped"
@@ -68,6 +70,25 @@ RETRY_AFTER_MAX_WAIT = "newsbot/throttle/retry_after_max_wait"
 def recovery(what: str) -> str:
     """What the start of a run repaired after a killed one (`store.Recovery`'s fields)."""
     return f"newsbot/recovery/{what}"
+
+
+# -- the WARC archive (newsbot/archive.py, newsbot/warc.py) -------------------------------------
+WARC_RESPONSES = "newsbot/warc/responses"
+WARC_BYTES = "newsbot/warc/bytes"
+WARC_FILES = "newsbot/warc/files"
+WARC_PARTS_SALVAGED = recovery("warc_parts_salvaged")
+
+# -- `scrapy replay` (newsbot/replay.py) --------------------------------------------------------
+REPLAY_FILES = "newsbot/replay/files"
+REPLAY_RESPONSES = "newsbot/replay/responses"
+REPLAY_DAMAGED = "newsbot/replay/damaged"
+# Older captures of an article whose latest capture is replayed instead.
+REPLAY_OLDER_CAPTURES = "newsbot/replay/older_captures"
+
+
+def replay_skipped(reason: str) -> str:
+    """An archived response that is no article page: `redirect`, `http_404`, `not_article`, …"""
+    return f"newsbot/replay/skipped/{reason}"
 
 
 # -- health ---------------------------------------------------------------------------------------
