@@ -115,6 +115,8 @@ class WarcFiles:
 
     def write_exchange(self, request: Request, response: Response, fetched_at: datetime) -> int:
         """Archive one response and the request it answers; the bytes written."""
+        if self.current is None:
+            self._open()
         date = warc_date(fetched_at)
         response_warc = {"WARC-Date": date}
         if response.ip_address is not None:
@@ -137,15 +139,27 @@ class WarcFiles:
         )
         self.writer.write_request_response_pair(question, answer)
         self.exchanges += 1
-        return self._append(f"warc_torn:{self.exchanges}")
+        written = self._append(f"warc_torn:{self.exchanges}")
+        if self.size >= self.max_bytes:
+            self._publish()
+        return written
+
+    def _open(self) -> None:
+        name = f"{self.stamp}-{self.sequence:05d}.warc.gz"
+        self.sequence += 1
+        self.current = PartFile(self.directory / name)
+        self.current.open()
+        self.size = 0
+        self.writer.write_record(self.writer.create_warcinfo_record(name, self.info))
+        self._append("warc_torn:warcinfo")
 
     def _append(self, kill_phase: str) -> int:
-        """Move the buffered records into the current file; roll over at the size limit."""
+        """Move the records just serialised into the current file; the bytes moved."""
+        assert self.current is not None and self.current.file is not None
+        file = self.current.file
         data = self.buffer.getvalue()
         self.buffer.seek(0)
         self.buffer.truncate()
-        file = self.current.file if self.current is not None else self._open()
-        assert file is not None
         torn = len(data) // 2
         file.write(data[:torn])
         kill_point(kill_phase, flush=file)  # tests: a kill in the middle of a record
@@ -153,19 +167,7 @@ class WarcFiles:
         # A crash keeps every complete record (the part is salvaged by the next run).
         file.flush()
         self.size += len(data)
-        if self.size >= self.max_bytes:
-            self._publish()
         return len(data)
-
-    def _open(self) -> IO[bytes]:
-        name = f"{self.stamp}-{self.sequence:05d}.warc.gz"
-        self.sequence += 1
-        self.current = PartFile(self.directory / name)
-        file = self.current.open()
-        self.size = 0
-        self.writer.write_record(self.writer.create_warcinfo_record(name, self.info))
-        self._append("warc_torn:warcinfo")
-        return file
 
     def _publish(self) -> None:
         assert self.current is not None

@@ -15,9 +15,10 @@ class NewsSpider(Spider):
     name = "devdiscourse"
 
 
-def state_crawler(data_dir: Path) -> Crawler:
-    """A crawler on `data_dir` whose RunState extension is built (the store open, recovered)."""
-    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "EXTENSIONS": {RunState: 0}}
+def state_crawler(data_dir: Path, **more: object) -> Crawler:
+    """A crawler on `data_dir` whose RunState extension is built (the store open, recovered);
+    `more` settings on top."""
+    settings = {"NEWSBOT_DATA_DIR": str(data_dir), "EXTENSIONS": {RunState: 0}, **more}
     crawler = get_crawler(NewsSpider, settings)
     crawler._apply_settings()  # builds the extensions, as crawling would
     crawler.spider = NewsSpider()

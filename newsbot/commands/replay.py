@@ -90,6 +90,8 @@ class Command(ScrapyCommand):
             raise UsageError("name at least one WARC file or directory", print_help=False)
         if opts.publish and opts.output:
             raise UsageError("--publish and -o exclude each other", print_help=False)
+        # `scrapy replay ... | head` ends quietly, as any Unix filter does.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         self.exitcode = _run(self.settings, [Path(arg) for arg in args], opts)
 
 
@@ -102,8 +104,6 @@ def _run(settings: Settings, paths: list[Path], opts: argparse.Namespace) -> int
     if output is not None and output.resolve().is_relative_to(directory.resolve()):
         say(f"error: {output} is inside the data directory {directory}; write it elsewhere")
         return USAGE
-    # `scrapy replay ... | head` ends quietly, as any Unix filter does.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         if opts.publish:
             return _publish(settings, paths)
