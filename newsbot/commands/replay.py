@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
 
@@ -86,10 +85,11 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        if not args:
-            raise UsageError("name at least one WARC file or directory", print_help=False)
-        if opts.publish and opts.output:
-            raise UsageError("--publish and -o exclude each other", print_help=False)
+        if not args or (opts.publish and opts.output):
+            problem = "--publish and -o exclude each other" if args else "name a WARC file"
+            say(f"error: {problem} (scrapy replay -h)")
+            self.exitcode = USAGE
+            return
         # `scrapy replay ... | head` ends quietly, as any Unix filter does.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         self.exitcode = _run(self.settings, [Path(arg) for arg in args], opts)
