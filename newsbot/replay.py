@@ -94,10 +94,11 @@ def page_skip_reason(response: Response) -> str | None:
 
 class Replay:
     """One replay: the archives, the crawler whose stats and pipelines it uses, and `report`,
-    called with each damaged stretch of a file as it is found."""
+    called with each damaged stretch of a file (or page that could not be extracted) as it is
+    found."""
 
     def __init__(
-        self, crawler: Crawler, files: list[Path], report: Callable[[Damage], None]
+        self, crawler: Crawler, files: list[Path], report: Callable[[Damage | str], None]
     ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
@@ -111,7 +112,12 @@ class Replay:
                 pipeline.open_spider()
         for response in self.responses():
             self.stats.inc_value(keys.ARTICLES_PARSED)
-            item: Any = extract_article(response, self.stats)
+            try:
+                item: Any = extract_article(response, self.stats)
+            except Exception as error:  # as the crawl does with a callback's error: go on
+                self.stats.inc_value(keys.REPLAY_FAILED)
+                self.report(f"could not extract {response.url}: {type(error).__name__}: {error}")
+                continue
             item.reextracted = True
             try:
                 for pipeline in pipelines:

@@ -82,6 +82,8 @@ WARC_PARTS_SALVAGED = recovery("warc_parts_salvaged")
 REPLAY_FILES = "newsbot/replay/files"
 REPLAY_RESPONSES = "newsbot/replay/responses"
 REPLAY_DAMAGED = "newsbot/replay/damaged"
+# Archived pages the extractor raised an error on (a bug: the crawl would have lost them too).
+REPLAY_FAILED = "newsbot/replay/extraction_failed"
 # Older captures of an article whose latest capture is replayed instead.
 REPLAY_OLDER_CAPTURES = "newsbot/replay/older_captures"
 

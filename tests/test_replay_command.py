@@ -1,17 +1,28 @@
 """`scrapy replay`'s arguments and the lock, without a crawl."""
 
+import argparse
 import fcntl
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 
-from newsbot.cron import LOCKED, USAGE
+from newsbot import replay as replay_module
+from newsbot.commands import replay as command
+from newsbot.cron import DATA_ERROR, LOCKED, USAGE
+from newsbot.replica import ReplicaSite
 from newsbot.runlock import LOCK_NAME
+from newsbot.warc import WarcFiles
 
 PROJECT = Path(__file__).resolve().parent.parent
+HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 def replay(data: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -65,3 +76,39 @@ def test_publish_waits_for_no_one_when_a_run_holds_the_lock(tmp_path: Path) -> N
 def test_an_empty_directory_replays_nothing(tmp_path: Path) -> None:
     done = replay(tmp_path / "data", str(tmp_path))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_a_page_the_extractor_fails_on_is_reported_and_the_rest_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = ReplicaSite(articles=3, seed=3)
+    files = WarcFiles(tmp_path / "warc", "2026-01-01T00-00-00Z", 2**30, {"software": "test"})
+    for news_id in site.ids():
+        url = site.canonical_url(news_id)
+        body = site.render_article(news_id).encode()
+        request = Request(url)
+        response = HtmlResponse(url, body=body, request=request, headers=HTML)
+        files.write_exchange(request, response, datetime.now(UTC))
+    files.close()
+    broken = site.ids()[1]
+    real = replay_module.extract_article
+
+    def extract(response, stats=None):
+        if broken in response.url:
+            raise ValueError("a bug")
+        return real(response, stats)
+
+    monkeypatch.setattr(replay_module, "extract_article", extract)
+    settings = Settings()
+    settings.setmodule("newsbot.settings", priority="project")
+    settings.set("NEWSBOT_DATA_DIR", str(tmp_path / "data"), priority="cmdline")
+    out = tmp_path / "out.jsonl"
+    opts = argparse.Namespace(output=str(out), publish=False)
+
+    assert command._run(settings, [tmp_path / "warc"], opts) == DATA_ERROR
+
+    ids = sorted(json.loads(line)["id"] for line in out.read_text().splitlines())
+    assert ids == sorted(i for i in site.ids() if i != broken)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == f"newsbot: could not extract {site.canonical_url(broken)}: ValueError: a bug"
+    assert lines[1].startswith("newsbot: skipped 1 page(s) the extractor failed on")

@@ -185,13 +185,20 @@ def _replay(
 ) -> int:
     """Replay `files` into `pipelines`; `where` the output, None when publishing."""
 
-    def report(damage: Damage) -> None:
-        say(f"damaged WARC record skipped: {damage}")
+    def report(problem: Damage | str) -> None:
+        if isinstance(problem, str):
+            say(problem)
+        else:
+            say(f"damaged WARC record skipped: {problem}")
 
     Replay(crawler, files, report).run(pipelines)
     stats = crawler.stats.get_stats()
-    if damaged := stats.get(keys.REPLAY_DAMAGED, 0):
-        say(f"skipped {damaged} damaged stretch(es) of WARC; every other record was replayed")
+    damaged = stats.get(keys.REPLAY_DAMAGED, 0)
+    failed = stats.get(keys.REPLAY_FAILED, 0)
+    if damaged or failed:
+        what = [f"{damaged} damaged stretch(es) of WARC"] if damaged else []
+        what += [f"{failed} page(s) the extractor failed on"] if failed else []
+        say(f"skipped {' and '.join(what)}; every other record was replayed")
         return DATA_ERROR
     if sys.stderr.isatty():
         say(summary(stats, len(files), where))
