@@ -39,16 +39,32 @@ from newsbot.warc import Capture, WarcFiles, read_archive  # noqa: E402
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
 
 
+# Linux carries a process's peak RSS across exec, so a child of this (large) process would
+# report this one's; a small launcher process starts the measured one and reports its usage.
+LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
 def run(command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MiB) of one process."""
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=PROJECT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
+        cwd=PROJECT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    if status:
+    seconds = time.monotonic() - started
+    status, cpu, peak = done.stdout.split()
+    if int(status):
         raise SystemExit(f"{command[:4]} failed: wait status {status}")
-    return time.monotonic() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return seconds, float(cpu), int(peak) / 1024
 
 
 def published(data: Path) -> int:
@@ -99,16 +115,16 @@ def article_captures(directory: Path) -> list[Capture]:
     return found
 
 
-def extraction_rate(captures: list[Capture]) -> float:
-    """Pages per second of `extract_article` alone on the archived pages."""
+def extraction_cost(captures: list[Capture]) -> tuple[float, float]:
+    """Wall and CPU seconds of `extract_article` alone on the archived pages."""
     responses = [
         HtmlResponse(c.url, body=c.body, headers=dict(c.headers), encoding="utf-8")
         for c in captures
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for response in responses:
         extract_article(response)
-    return len(responses) / (time.perf_counter() - started)
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def synthetic_archive(articles: int, directory: Path) -> Path:
@@ -166,23 +182,28 @@ def main() -> None:
         out = Path(scratch) / "replayed.jsonl"
         wall, cpu, rss = run(replay_command(keep / "warc", output=out))
         replayed = sum(1 for _ in out.open())
-        crawl_wall = medians["on"][0]
-        extract = extraction_rate(captures)
-        print(f"\n2. Pages per second on the archive of one crawl ({len(captures)} article pages)")
-        print(f"   crawl (WARC on, loopback, no delays)  {medians['on'][2] / crawl_wall:8.1f}")
-        print(
-            f"   scrapy replay (whole process)         {replayed / wall:8.1f}"
-            f"   ({cpu:.1f} CPU s, peak RSS {rss:.0f} MiB)"
-        )
-        print(f"   extract_article alone                 {extract:8.1f}")
+        crawl_wall, crawl_cpu, crawled = medians["on"]
+        extract_wall, extract_cpu = extraction_cost(captures)
+        print(f"\n2. The archive of one crawl ({len(captures)} article pages)")
+        print(f"{'':<34}{'pages/s':>9}{'CPU ms/page':>13}")
+        rows = [
+            ("crawl (WARC on, loopback)", crawled / crawl_wall, crawl_cpu / crawled),
+            ("scrapy replay (whole process)", replayed / wall, cpu / replayed),
+            ("extract_article alone", len(captures) / extract_wall, extract_cpu / len(captures)),
+        ]
+        for name, rate, cpu_per_page in rows:
+            print(f"{name:<34}{rate:>9.1f}{1000 * cpu_per_page:>13.1f}")
+        print(f"   replay's peak RSS {rss:.0f} MiB")
 
         print("\n3. scrapy replay over growing archives (one capture per article)")
-        print(f"{'articles':>9}{'archive MB':>12}{'seconds':>9}{'pages/s':>9}{'peak RSS MiB':>14}")
+        print(f"{'pages':>9}{'archive MB':>12}{'seconds':>9}{'pages/s':>9}{'peak RSS MiB':>14}")
         for articles in map(int, options.growth.split(",")):
             directory = synthetic_archive(articles, Path(scratch) / f"growth-{articles}")
             size = sum(p.stat().st_size for p in directory.glob("*.warc.gz")) / 1e6
-            wall, _, rss = run(replay_command(directory, output=Path(scratch) / "g.jsonl"))
-            print(f"{articles:>9}{size:>12.1f}{wall:>9.1f}{articles / wall:>9.1f}{rss:>14.1f}")
+            output = Path(scratch) / "g.jsonl"
+            wall, _, rss = run(replay_command(directory, output=output))
+            pages = sum(1 for _ in output.open())
+            print(f"{pages:>9}{size:>12.1f}{wall:>9.1f}{pages / wall:>9.1f}{rss:>14.1f}")
 
 
 if __name__ == "__main__":
