@@ -1,7 +1,8 @@
-"""`RunState`: the extension that owns the seen store for one crawl.
+"""`RunState`: the extension that owns the seen store for one crawl, its lock and its stamp.
 
 Extensions are built before the engine, the spider's `start()` and the pipelines'
-`open_spider`, so by then the store is open and already recovered from any killed run. Both reach
+`open_spider`, so by then the store is open and already recovered from any killed run (its
+unpublished JSON Lines deleted, its WARC parts published, newsbot/warc.py). Both reach
 it with `seen_store(crawler)` (`crawler.get_extension(RunState).store`).
 """
 

@@ -166,8 +166,9 @@ def _publish(settings: Settings, paths: list[Path]) -> int:
         crawler = replay_crawler(settings, publish=True)
         pipelines: list[Pipeline] = [
             RequiredFieldsPipeline.from_crawler(crawler),
-            DuplicatesPipeline.from_crawler(crawler),
+            # Before the dedupe, so that an old capture never stands in for a newer one.
             SupersededPipeline.from_crawler(crawler),
+            DuplicatesPipeline.from_crawler(crawler),
             RevisionPipeline.from_crawler(crawler),
             JsonLinesWriterPipeline.from_crawler(crawler),
         ]
