@@ -66,6 +66,8 @@ RULES: dict[str, Rule] = {
     "NEWSBOT_HEALTH_MAX_ERROR_SHARE": SHARE,
     "NEWSBOT_READ_ONLY": FLAG,
     "NEWSBOT_PROGRESS": FLAG,
+    "NEWSBOT_WARC_ENABLED": FLAG,
+    "NEWSBOT_WARC_MAX_BYTES": POSITIVE_INTEGER,
     # Scrapy's and spidermon's, which newsbot's politeness, budgets and checks rest on
     "CONCURRENT_REQUESTS": POSITIVE_INTEGER,
     "CONCURRENT_REQUESTS_PER_DOMAIN": POSITIVE_INTEGER,

@@ -18,7 +18,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fnmatch import fnmatch
@@ -27,7 +27,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
-from newsbot.datadir import fsync_dir
 from newsbot.processors import IST
 from newsbot.store import PUBLISHED_GLOB
 
@@ -307,23 +306,3 @@ class _LatestIndex:
 
     def close(self) -> None:
         self.db.close()
-
-
-# -- writing the output ------------------------------------------------------------------------
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """A file that appears at `path` complete or not at all: written under a hidden name beside
-    it and renamed when the block ends without an exception (then it is deleted instead)."""
-    part = path.with_name(f".{path.name}.part")
-    try:
-        with part.open("wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)

@@ -25,7 +25,7 @@ from scrapy.spiderloader import get_spider_loader
 from newsbot import statkeys as keys
 from newsbot.arguments import BadArgument, CrawlArguments, check_labels, parse_arguments
 from newsbot.configuration import setting_problems
-from newsbot.datadir import data_dir, output_dir
+from newsbot.datadir import data_dir, output_dir, run_stamp, warc_dir
 from newsbot.filefaults import FileFault, RunLog, file_fault, probe_directory, probe_file
 from newsbot.middlewares import SITE_UNREACHABLE
 from newsbot.monitors import error_count, server_error_count
@@ -40,8 +40,9 @@ OK = 0
 HEALTH_FAILED = 1
 USAGE = 2
 ABORTED = 3
-# The readers of a data directory (`scrapy corpus`, `scrapy runs`): lines that are not records
-# were skipped; the rest was written.
+# The readers of a data directory and its archives (`scrapy corpus`, `scrapy runs`, `scrapy
+# replay`): lines that are not records, or damaged WARC records, were skipped; the rest was
+# written.
 DATA_ERROR = 65  # EX_DATAERR
 UNREACHABLE = 69  # EX_UNAVAILABLE: the site could not be reached at all
 IO_ERROR = 74  # EX_IOERR: newsbot could not read or write one of its own files
@@ -51,7 +52,9 @@ LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
 STATUS_WORDS = {
     OK: "ok",
     HEALTH_FAILED: "check failed",
+    USAGE: "bad input",
     ABORTED: "aborted",
+    DATA_ERROR: "damaged input",
     UNREACHABLE: "unreachable",
     IO_ERROR: "file fault",
     LOCKED: "locked out",
@@ -73,7 +76,6 @@ EXIT_STATUSES = {
 
 RUNS_NAME = "runs.jsonl"
 LOGS_DIR = "logs"
-STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
 
 # Finish reasons of a crawl stopped before its end, whatever the health checks say.
 ABORT_REASONS = {
@@ -205,7 +207,7 @@ def new_log(directory: Path, started: datetime, keep: int) -> Path:
         # The stamp sorts chronologically by name.
         for old in sorted(logs.glob("*.log"), reverse=True)[max(keep - 1, 0) :]:
             old.unlink(missing_ok=True)
-    stamp = started.strftime(STAMP_FORMAT)
+    stamp = run_stamp(started)
     path, n = logs / f"{stamp}.log", 1
     while path.exists():  # two runs started in one second: keep both logs
         path, n = logs / f"{stamp}.{n}.log", n + 1
@@ -354,7 +356,10 @@ def _locked_run(
 ) -> int:
     try:
         # Every directory and file the run will write, before its first request.
-        for directory_used in (output_dir(settings, spidercls.name), directory / LOGS_DIR):
+        used = [output_dir(settings, spidercls.name), directory / LOGS_DIR]
+        if settings.getbool("NEWSBOT_WARC_ENABLED"):
+            used.append(warc_dir(settings))
+        for directory_used in used:
             probe_directory(directory_used)
         for file_used in (directory / RUNS_NAME, *store_files(settings)):
             probe_file(file_used)

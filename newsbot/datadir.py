@@ -1,12 +1,16 @@
-"""Where newsbot keeps what outlives a run: the published records, the seen store, the lock,
-the logs and the run history."""
+"""Where newsbot keeps what outlives a run: the published records, the WARC archive, the seen
+store, the lock, the logs and the run history, and how a run's files are named."""
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
 ENV_VAR = "NEWSBOT_DATA_DIR"
+# A run's start, UTC, in the names of what it leaves (`<spider>/<stamp>.jsonl`,
+# `warc/<stamp>-00000.warc.gz`, `logs/<stamp>.log`): names sort by time.
+RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
 
 
 def configured_data_dir(settings: BaseSettings) -> str | None:
@@ -36,10 +40,11 @@ def output_dir(settings: BaseSettings, spider_name: str) -> Path:
     return data_dir(settings) / spider_name
 
 
-def fsync_dir(directory: Path) -> None:
-    """Make a rename into `directory` durable, not just the renamed file's contents."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def warc_dir(settings: BaseSettings) -> Path:
+    """Where the runs' WARC files are published: `<data dir>/warc/`."""
+    return data_dir(settings) / "warc"
+
+
+def run_stamp(started: datetime) -> str:
+    """`2026-11-26T10-15-02Z`: a run's start (an aware datetime) as its files are named."""
+    return started.strftime(RUN_STAMP_FORMAT)

@@ -51,6 +51,14 @@ _SECTOR_FROM_HREF = MapCompose(sector_from_href)
 _TITLE_WITHOUT_SUFFIX = MapCompose(clean_text, strip_title_suffix)
 _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle"}
 
+# Every record's `extractor_version`. Bump it (the date of the change, then a counter) with any
+# change to this module, layouts.py, loaders.py or processors.py that changes what a page yields,
+# so a consumer can select or re-derive (`scrapy replay`) records by the extraction that made them.
+EXTRACTOR_VERSION = "2026.12.1"
+# Request meta: when the page was fetched (an aware UTC datetime), set by
+# archive.WarcArchiveMiddleware for a crawl and by `scrapy replay` from the WARC-Date.
+FETCHED_AT = "newsbot_fetched_at"
+
 
 def element_text(selector: Selector) -> str:
     """The text a reader sees in an element: no script or style, a space for each `<br>`."""
@@ -211,8 +219,9 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
         loader.add_value("sector", _ld_breadcrumb_urls(ld.breadcrumbs), _SECTOR_FROM_HREF)
     loader.add_css("language", css.HTML_LANG)
     loader.add_value("language", "en")
-    loader.add_value("crawled_at", utc_iso(datetime.now(UTC)))
+    loader.add_value("crawled_at", utc_iso(fetched_at(response)))
     loader.add_value("fetched_from", urls.site_root(response.url))
+    loader.add_value("extractor_version", EXTRACTOR_VERSION)
     article = loader.load_item()
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created
@@ -220,6 +229,14 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
         for oddity in oddities(article, loader):
             stats.inc_value(oddity)
     return article
+
+
+def fetched_at(response: Response) -> datetime:
+    """When the page was fetched (FETCHED_AT); now, for a response built without a request."""
+    try:
+        return response.meta[FETCHED_AT]
+    except (AttributeError, KeyError):  # AttributeError: a response without a request
+        return datetime.now(UTC)
 
 
 def oddities(article: Article, loader: ArticleLoader) -> list[str]:

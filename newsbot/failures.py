@@ -14,6 +14,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.archive import Unarchived
 from newsbot.middlewares import OffBaseUrl, TruncatedPage
 
 FAILURE_REASONS: tuple[tuple[type[Exception], str], ...] = (
@@ -34,7 +35,8 @@ def is_html(response: Response) -> bool:
 
 
 def failure_reason(failure: Failure) -> str:
-    """`http_404`, `timeout`, `too_large`, `connection`, `redirect`, `offsite`, `truncated`, …"""
+    """`http_404`, `timeout`, `too_large`, `connection`, `redirect`, `offsite`, `truncated`,
+    `unarchived`, …"""
     error = failure.value
     if isinstance(error, HttpError):
         status = error.response.status
@@ -45,6 +47,8 @@ def failure_reason(failure: Failure) -> str:
             return reason
     if isinstance(error, TruncatedPage):
         return "truncated"
+    if isinstance(error, Unarchived):  # after a file fault in the WARC archive
+        return "unarchived"
     redirected = bool(failure.request.meta.get("redirect_times"))
     if isinstance(error, OffBaseUrl):
         return "redirect" if redirected else "offsite"

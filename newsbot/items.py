@@ -33,6 +33,10 @@ class Article:
     crawled_at: str | None = None
     # The site root the page was fetched from: the live site, or a mirror or the replica.
     fetched_from: str | None = None
+    # extract.EXTRACTOR_VERSION of the code that extracted the record.
+    extractor_version: str | None = None
+    # True when `scrapy replay` re-extracted the record from an archived page (newsbot/replay.py).
+    reextracted: bool = False
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

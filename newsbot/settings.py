@@ -64,7 +64,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Above RetryMiddleware (550): responses pass the chain backwards, so these see them first.
     "newsbot.middlewares.RetryAfterMiddleware": 560,
     "newsbot.middlewares.TruncatedPageMiddleware": 570,
+    # Beyond every built-in one (HttpCache is 900): sees each response as it came off the wire,
+    # before decompression, redirects and retries, robots.txt included (newsbot/archive.py).
+    "newsbot.archive.WarcArchiveMiddleware": 950,
 }
+# Every response of a crawl that publishes goes into <data dir>/warc/<run start>-NNNNN.warc.gz,
+# a new file past this many bytes (docs/cron.md; `scrapy replay` re-extracts from them).
+NEWSBOT_WARC_ENABLED = True
+NEWSBOT_WARC_MAX_BYTES = 1024**3
 # The longest a `Retry-After` answer may pause the site's slot, in seconds.
 NEWSBOT_RETRY_AFTER_MAX = 300
 # Follow at most so many redirects in a row (Scrapy's default is 20).

@@ -1,13 +1,15 @@
-"""`RunState`: the extension that owns the seen store for one crawl.
+"""`RunState`: the extension that owns the seen store for one crawl, its lock and its stamp.
 
 Extensions are built before the engine, the spider's `start()` and the pipelines'
-`open_spider`, so by then the store is open and already recovered from any killed run. Both reach
+`open_spider`, so by then the store is open and already recovered from any killed run (its
+unpublished JSON Lines deleted, its WARC parts published, newsbot/warc.py). Both reach
 it with `seen_store(crawler)` (`crawler.get_extension(RunState).store`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 
 from newsbot import statkeys as keys
-from newsbot.datadir import data_dir, output_dir
+from newsbot.datadir import data_dir, output_dir, run_stamp, warc_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
 from newsbot.store import SeenStore, default_path, recover
+from newsbot.warc import recover_warc_parts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,11 +31,15 @@ logger = logging.getLogger(__name__)
 class RunState:
     def __init__(self, crawler: Crawler) -> None:
         directory = data_dir(crawler.settings)
+        self.stamp = run_stamp(datetime.now(UTC))
         # A command that only looks (`scrapy parse`, `shell`, …; newsbot/commands/), maybe
         # beside a running crawl, takes no lock, recovers nothing and writes not a byte.
         read_only = crawler.settings.getbool("NEWSBOT_READ_ONLY")
         self.store = SeenStore(default_path(crawler.settings), read_only=read_only)
         self.lock: RunLock | None = None
+        # What components must finish while the lock is still held (the WARC archive publishes
+        # its last file), in spider_closed, which runs after the pipelines' close_spider.
+        self.closers: list[Callable[[], None]] = []
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a
@@ -49,6 +56,8 @@ class RunState:
             for name, count in vars(recovery).items():
                 if count:
                     crawler.stats.set_value(keys.recovery(name), count)
+            if salvaged := recover_warc_parts(warc_dir(crawler.settings)):
+                crawler.stats.set_value(keys.WARC_PARTS_SALVAGED, salvaged)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def _take_lock(self, directory: Path) -> bool:
@@ -68,18 +77,31 @@ class RunState:
     def spider_closed(self) -> None:
         # spider_closed follows the pipelines' close_spider, so the writer's last publication is
         # already recorded.
-        self.store.close()
-        if self.lock is not None:
-            self.lock.release()
+        try:
+            for close in self.closers:
+                close()
+        finally:
+            self.store.close()
+            if self.lock is not None:
+                self.lock.release()
 
 
-def seen_store(crawler: Crawler) -> SeenStore:
-    """The crawl's store; usable from the spider's `start()` or a pipeline's `open_spider` on."""
+def _state(crawler: Crawler) -> RunState:
     state = crawler.get_extension(RunState)
     if state is None:
         # Without it nothing would be recorded and every run would republish everything.
         raise RuntimeError("newsbot.state.RunState must be enabled in EXTENSIONS")
-    return state.store
+    return state
+
+
+def seen_store(crawler: Crawler) -> SeenStore:
+    """The crawl's store; usable from the spider's `start()` or a pipeline's `open_spider` on."""
+    return _state(crawler).store
+
+
+def crawl_stamp(crawler: Crawler) -> str:
+    """The crawl's start, UTC, as its published files are named (datadir.run_stamp)."""
+    return _state(crawler).stamp
 
 
 def publishing_store(crawler: Crawler) -> SeenStore:

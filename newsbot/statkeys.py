@@ -37,8 +37,10 @@ DROPPED_UNCHANGED = dropped("unchanged")
 # A valid record the writer did not write because a file fault stopped the crawl: the next run
 # fetches the article again.
 DROPPED_UNWRITTEN = dropped("unwritten")
+# `scrapy replay --publish`: a capture older than the article's latest published revision.
+DROPPED_SUPERSEDED = dropped("superseded")
 # Dropped records that were valid: repeats, not losses.
-VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED})
+VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED, DROPPED_SUPERSEDED})
 
 # What the record keeps as the page says, but a reader may want to know about.
 TAGS_CAPPED = "newsbot/tags/capped"
@@ -78,6 +80,27 @@ def recovery(what: str) -> str:
 # -- newsbot's own files --------------------------------------------------------------------------
 # The run's first file fault, as its one line (newsbot/filefaults.py); absent when there was none.
 FILE_FAULT = "newsbot/file_fault"
+
+# -- the WARC archive (newsbot/archive.py, newsbot/warc.py) -------------------------------------
+WARC_RESPONSES = "newsbot/warc/responses"
+WARC_BYTES = "newsbot/warc/bytes"
+WARC_FILES = "newsbot/warc/files"
+WARC_PARTS_SALVAGED = recovery("warc_parts_salvaged")
+
+# -- `scrapy replay` (newsbot/replay.py) --------------------------------------------------------
+REPLAY_FILES = "newsbot/replay/files"
+REPLAY_RESPONSES = "newsbot/replay/responses"
+REPLAY_DAMAGED = "newsbot/replay/damaged"
+# Archived pages the extractor raised an error on (a bug: the crawl would have lost them too).
+REPLAY_FAILED = "newsbot/replay/extraction_failed"
+# Older captures of an article whose latest capture is replayed instead.
+REPLAY_OLDER_CAPTURES = "newsbot/replay/older_captures"
+
+
+def replay_skipped(reason: str) -> str:
+    """An archived response that is no article page: `redirect`, `http_404`, `not_article`, …"""
+    return f"newsbot/replay/skipped/{reason}"
+
 
 # -- health ---------------------------------------------------------------------------------------
 # A list of one-line messages, empty when every check passed; absent if the checks never ran.

@@ -35,9 +35,13 @@ STORE_NAME = "seen.sqlite3"
 # A killed run's unpublished file (pipelines.JsonLinesWriterPipeline names it so).
 PART_GLOB = ".*.jsonl.part"
 PUBLISHED_GLOB = "*.jsonl"
-# Fields that describe the fetch or the publication, not the article: a re-fetch of an unchanged
-# article must hash the same (from another mirror too).
-UNHASHED_FIELDS = frozenset({"crawled_at", "revision", "fetched_from"})
+# Fields that describe the fetch, the extraction or the publication, not the article: a re-fetch
+# of an unchanged article must hash the same (from another mirror too), and so must a
+# re-extraction that yields the same record (the hashes stored before these fields existed stay
+# valid).
+UNHASHED_FIELDS = frozenset(
+    {"crawled_at", "revision", "fetched_from", "extractor_version", "reextracted"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ def test_every_newsbot_setting_has_a_rule(settings: Settings) -> None:
         ("NEWSBOT_HEALTH_MAX_ERROR_SHARE", "nan", "a share between 0 and 1"),
         ("NEWSBOT_HEALTH_MIN_ARTICLES", "-1", "an integer >= 0"),
         ("NEWSBOT_PROGRESS", "maybe", "a boolean (1/0, True/False)"),
+        ("NEWSBOT_WARC_ENABLED", "maybe", "a boolean (1/0, True/False)"),
+        ("NEWSBOT_WARC_MAX_BYTES", "0", "a positive integer"),
         ("NEWSBOT_DATA_DIR", "~no-such-user-here/data", "a directory (~ and ~user are expanded)"),
         ("DOWNLOAD_DELAY", "-1", "a number of seconds >= 0"),
         ("DOWNLOAD_TIMEOUT", "0", "a number of seconds above 0"),

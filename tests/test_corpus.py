@@ -24,7 +24,6 @@ from newsbot.corpus import (
     Selection,
     Tally,
     UnreadableFile,
-    atomic_output,
     parse_instant,
     parse_record,
     published_files,
@@ -35,6 +34,7 @@ from newsbot.corpus import (
     write_current_view,
 )
 from newsbot.cron import DATA_ERROR, IO_ERROR, OK, USAGE
+from newsbot.publish import atomic_output
 from newsbot.runlock import LOCK_NAME, RunLock
 from tests.crawling import field_differences
 

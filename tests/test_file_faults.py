@@ -31,10 +31,12 @@ from newsbot.filefaults import REASON, FileFault, RunLog, describe
 from newsbot.items import Article
 from newsbot.pipelines import JsonLinesWriterPipeline
 from newsbot.provenance import claim
+from newsbot.replay import article_key
 from newsbot.replica import ReplicaServer, ReplicaSite
 from newsbot.runlock import LOCK_NAME
 from newsbot.state import RunState
 from newsbot.store import STORE_NAME, SeenStore, StoredArticle
+from newsbot.warc import Capture, read_archive
 from tests.crawling import (
     PROJECT_DIR,
     CrawlResult,
@@ -380,7 +382,8 @@ def test_a_full_disk_before_the_start_is_one_line_and_74_before_any_request(
 ) -> None:
     site = small_site()
     server = serve_replica(site)
-    data = mounts.tmpfs(tmp_path / "data", "512k")
+    # Room, once freed, for the whole site's records and its WARC archive (about 16 KB a page).
+    data = mounts.tmpfs(tmp_path / "data", "4m")
     filler = fill(data)
 
     result = run_crawl(server.base_url, data)
@@ -425,17 +428,52 @@ def test_a_disk_filling_up_under_the_part_file_stops_the_crawl_and_publishes_who
 
 
 @pytest.mark.e2e
-def test_a_whole_data_directory_filling_up_loses_nothing(
+def test_a_disk_filling_up_under_the_warc_archive_stops_the_crawl_and_loses_nothing(
     mounts: Mounts, tmp_path: Path, serve_replica
 ) -> None:
-    """The usual case: records, store, log and runs.jsonl all on one disk that fills up."""
+    """The archive is one more file the crawl writes: the same line, status and stop; nothing
+    half-published under `warc/`; no record published without its page archived; the next run
+    publishes the rest, each article once."""
     site = site_to_stop()
     server = serve_replica(site)
-    data = mounts.tmpfs(tmp_path / "data", "200k")
+    data = tmp_path / "data"
+    warc = mounts.tmpfs(data / "warc", "256k")
 
     result = run_crawl(server.base_url, data)
     assert result.status == IO_ERROR
-    # Whichever write found the disk full first: the part file, the store, the log.
+    line = the_line(result)
+    assert re.fullmatch(pattern(warc, r"/\.[-\dTZ]+-\d{5}\.warc\.gz\.part", FULL), line)
+    (run,) = runs(data)
+    assert (run["status"], run["finish_reason"]) == (IO_ERROR, REASON)
+    assert len(article_requests(server)) < len(site.ids()) / 2
+    # Published: whole WARC records only, and the page of every published record among them.
+    assert not list(warc.glob(".*"))
+    archived = set()
+    for path in warc.glob("*.warc.gz"):
+        for found in read_archive(path):
+            assert isinstance(found, Capture), found
+            archived.add(article_key(found.url))
+    assert {record["id"] for record in result.records} <= archived
+
+    mounts.resize(warc, "16m")
+    again = run_crawl(server.base_url, data, *MAX_PAGES)
+    assert (again.status, again.stderr) == (OK, "")
+    assert_each_article_once(data, site)
+
+
+@pytest.mark.e2e
+def test_a_whole_data_directory_filling_up_loses_nothing(
+    mounts: Mounts, tmp_path: Path, serve_replica
+) -> None:
+    """The usual case: records, WARC archive, store, log and runs.jsonl all on one disk that
+    fills up (large enough that some records are written before it does)."""
+    site = site_to_stop()
+    server = serve_replica(site)
+    data = mounts.tmpfs(tmp_path / "data", "1m")
+
+    result = run_crawl(server.base_url, data)
+    assert result.status == IO_ERROR
+    # Whichever write found the disk full first: a part file, the store, the log.
     assert re.fullmatch(pattern(data, r"/\S+", r"(.+ \((ENOSPC|SQLITE_FULL)\))"), the_line(result))
     assert len(article_requests(server)) < len(site.ids())
     records, _ = read_records(data)  # whole lines only
@@ -457,6 +495,7 @@ def test_a_full_disk_at_the_store_update_publishes_and_the_next_run_records_it_o
     data = mounts.tmpfs(tmp_path / "data", "512k")
     mounts.tmpfs(data / "devdiscourse", "8m")
     mounts.tmpfs(data / "logs", "8m")
+    mounts.tmpfs(data / "warc", "16m")
     fillers: list[Path] = []
 
     crawl = start_crawl(server.base_url, data)
@@ -544,7 +583,7 @@ def test_a_full_disk_at_the_log_stops_the_crawl_with_one_line_and_no_logging_err
 def existing(data: Path, name: str) -> Path:
     """`data/name` as a run finds it: directories and files of an earlier run."""
     path = data / name
-    if name in ("devdiscourse", "logs"):
+    if name in ("devdiscourse", "logs", "warc"):
         path.mkdir(parents=True)
     elif name == STORE_NAME:
         SeenStore(path).close()
@@ -554,7 +593,9 @@ def existing(data: Path, name: str) -> Path:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", ["", "devdiscourse", "logs", LOCK_NAME, STORE_NAME, "runs.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["", "devdiscourse", "logs", "warc", LOCK_NAME, STORE_NAME, "runs.jsonl"]
+)
 def test_what_newsbot_may_not_write_is_one_line_and_2_before_any_request(
     mounts: Mounts, tmp_path: Path, serve_replica, name: str
 ) -> None:

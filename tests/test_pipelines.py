@@ -205,7 +205,9 @@ def test_run_in_the_same_second_does_not_overwrite_an_earlier_one(
     first.close_spider()
     second = JsonLinesWriterPipeline.from_crawler(crawler)
     second.open_spider()
-    second.final_path = first.final_path
+    # Both name their file after the run's stamp.
+    assert second.output is not None and first.output is not None
+    assert second.output.path == first.output.path
     second.process_item(article("2"))
     second.close_spider()
 

@@ -1,5 +1,6 @@
 """docs/record.schema.json: every record newsbot can produce fits it, and it cannot drift from
-the item (newsbot/items.py), the README's record table or what `scrapy corpus` writes.
+the item (newsbot/items.py), the README's record table or what `scrapy corpus` and `scrapy
+replay` write.
 
 Generic on purpose: a field added to the item must appear, with the same type, in the README
 table and the schema (and in the records), or the drift test names it.
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from newsbot.extract import EXTRACTOR_VERSION
 from newsbot.items import ARTICLE_FIELDS, Article
 from newsbot.replica import ReplicaSite
 from newsbot.replica.seed_article import PINNED_SEED_ID
@@ -111,24 +113,41 @@ def test_schema_readme_item_and_corpus_output_agree(two_crawls) -> None:
         assert item_base == base, f"{name}: items.py says {item_base}, the schema {base}"
         assert item_nullable or not nullable, f"{name}: null in the schema, not in items.py"
 
+    corpus = scrapy("corpus", "--data-dir", str(two_crawls.data_dir))
+    # Replay's output (no --publish) is the one place a record has no revision.
+    replayed = scrapy("replay", str(two_crawls.data_dir / "warc"))
+    for records in (corpus, replayed):
+        assert len(records) == len(two_crawls.site.ids())
+        for record in records:
+            assert list(record) == list(item), "a record's fields are the item's, in its order"
+            assert list(VALIDATOR.iter_errors(record)) == []
+    assert {record["revision"] for record in replayed} == {None}
+
+
+def scrapy(*args: str) -> list[dict]:
+    """The records a `scrapy` command writes to stdout; it must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "corpus", "--data-dir", str(two_crawls.data_dir)],
+        [sys.executable, "-m", "scrapy", *args],
         cwd=PROJECT,
         env=os.environ,
         capture_output=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(records) == len(two_crawls.site.ids())
-    for record in records:
-        assert list(record) == list(item), "a record's fields are the item's, in its order"
-        assert list(VALIDATOR.iter_errors(record)) == []
+    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def full_record(truth: dict, revision: int) -> dict:
-    """The replica's truth lacks the fields newsbot adds at the fetch and at publication."""
-    record = {**truth, "revision": revision, "crawled_at": CRAWLED_AT, "fetched_from": FETCHED_FROM}
+    """The replica's truth lacks the fields newsbot adds at the fetch, the extraction and
+    publication."""
+    record = {
+        **truth,
+        "revision": revision,
+        "crawled_at": CRAWLED_AT,
+        "fetched_from": FETCHED_FROM,
+        "extractor_version": EXTRACTOR_VERSION,
+        "reextracted": False,
+    }
     return {name: record[name] for name in ARTICLE_FIELDS}
 
 
@@ -172,8 +191,18 @@ def test_golden_records_and_the_seed_article_fit_the_schema() -> None:
         ({"tags": ["a", "a"]}, "non-unique"),
         ({"syndicated": "yes"}, "is not of type 'boolean'"),
         ({"extra": 1}, "Additional properties"),
+        # Only `scrapy replay` without --publish writes a record without a revision.
+        ({"revision": None}, "None is not of type 'integer'"),
+        ({"extractor_version": "new"}, "does not match"),
+        ({"reextracted": None}, "is not of type 'boolean'"),
     ],
 )
 def test_the_schema_refuses_what_newsbot_never_writes(change: dict, message: str) -> None:
     record = full_record(ReplicaSite().expected_record(PINNED_SEED_ID), 1) | change
     assert any(message in error for error in problems(record)), problems(record)
+
+
+def test_only_a_reextracted_record_may_lack_its_revision() -> None:
+    record = full_record(ReplicaSite().expected_record(PINNED_SEED_ID), 1)
+    assert problems({**record, "revision": None, "reextracted": True}) == []
+    assert problems({**record, "reextracted": True}) == []

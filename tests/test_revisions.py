@@ -12,7 +12,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newsbot.items import Article
-from newsbot.pipelines import KILL_AT_ENV, KILL_MARKER_ENV, RevisionPipeline
+from newsbot.pipelines import RevisionPipeline
+from newsbot.publish import KILL_AT_ENV, KILL_MARKER_ENV
 from newsbot.replica import ReplicaSite
 from newsbot.state import RunState, seen_store
 from newsbot.store import STORE_NAME, SeenStore, StoredArticle

@@ -183,6 +183,15 @@ def test_content_hash_ignores_what_changes_per_fetch() -> None:
     assert content_hash({**RECORD, "subtitle": None, "countries": []}) == content_hash(RECORD)
 
 
+def test_content_hash_ignores_which_extraction_made_the_record() -> None:
+    """Records stored before `extractor_version` and `reextracted` existed (RECORD has neither)
+    keep their hash: adding the fields makes no stored article look changed."""
+    assert "extractor_version" not in RECORD
+    marked = {**RECORD, "extractor_version": "2026.12.1", "reextracted": False}
+    assert content_hash(marked) == content_hash(RECORD)
+    assert content_hash({**marked, "reextracted": True}) == content_hash(RECORD)
+
+
 def test_content_hash_changes_with_the_content() -> None:
     assert content_hash({**RECORD, "body": RECORD["body"] + "!"}) != content_hash(RECORD)
     assert content_hash({**RECORD, "tags": ["Turkey", "Kremlin"]}) != content_hash(RECORD)

@@ -42,3 +42,7 @@ def test_every_exit_status_is_documented_and_has_its_troubleshooting_rows() -> N
     assert documented == statuses()
     troubleshooting = {int(row[2]) for row in table(section(README, "Troubleshooting"))}
     assert troubleshooting == statuses()
+
+
+def test_every_exit_status_has_its_word_in_scrapy_runs() -> None:
+    assert set(cron.STATUS_WORDS) == statuses()

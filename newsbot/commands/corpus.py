@@ -20,7 +20,6 @@ from scrapy.spiderloader import get_spider_loader
 from newsbot.corpus import (
     Selection,
     Tally,
-    atomic_output,
     parse_instant,
     published_files,
     split_values,
@@ -29,6 +28,7 @@ from newsbot.corpus import (
 )
 from newsbot.cron import ABORTED, DATA_ERROR, IO_ERROR, OK, USAGE, say
 from newsbot.datadir import data_dir
+from newsbot.publish import atomic_output
 
 if TYPE_CHECKING:
     import argparse
