@@ -17,7 +17,7 @@ from scrapy.exporters import JsonLinesItemExporter
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
-from newsbot.state import publishing_store, seen_store
+from newsbot.state import publishing_store, run_marks, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
 
 if TYPE_CHECKING:
@@ -164,12 +164,15 @@ class JsonLinesWriterPipeline:
         return item
 
     def close_spider(self) -> None:
-        if self.file is None:
-            return
         assert self.store is not None
+        marks = run_marks(self.crawler)
+        if self.file is None:
+            if marks:
+                self.store.save_marks(marks)
+            return
         path = self._publish()
         _test_kill_point("after_rename")
-        self.store.record_publication(path.name, self.rows)
+        self.store.record_publication(path.name, self.rows, marks)
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
 

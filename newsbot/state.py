@@ -3,11 +3,15 @@
 Extensions are built before the engine, the spider's `start()` and the pipelines'
 `open_spider`, so by then the store is open and already recovered from any killed run. Both reach
 it with `seen_store(crawler)` (`crawler.get_extension(RunState).store`).
+
+It also carries the spider's discovery marks to the writer, which stores them with the run's
+publication (`run_marks`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -30,6 +34,8 @@ class RunState:
         directory = data_dir(crawler.settings)
         self.store = SeenStore(default_path(crawler.settings))
         self.lock: RunLock | None = None
+        # Set by the spider: the marks (newsbot/discovery.py) to store when the run publishes.
+        self.marks_source: Callable[[], dict[str, str | None]] | None = None
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (`scrapy parse` or `shell` while a
@@ -74,6 +80,13 @@ def seen_store(crawler: Crawler) -> SeenStore:
         # Without it nothing would be recorded and every run would republish everything.
         raise RuntimeError("newsbot.state.RunState must be enabled in EXTENSIONS")
     return state.store
+
+
+def run_marks(crawler: Crawler) -> dict[str, str | None]:
+    """The marks the crawl's spider asks to store with its publication; {} if it has none."""
+    state = crawler.get_extension(RunState)
+    source = state.marks_source if state is not None else None
+    return source() if source is not None else {}
 
 
 def publishing_store(crawler: Crawler) -> SeenStore:

@@ -4,6 +4,9 @@ One row per article (its latest published revision) and one row per published fi
 only ever a record of published files: it learns a file's records in the same transaction that
 records the file's name, after the file is renamed into place. So after a kill at any point it is
 either in step with the published files or behind them by whole files, which `recover` re-absorbs.
+A few named marks carry discovery over from one run to the next (newsbot/discovery.py); they are
+written with a run's publication, or at its end when it published nothing, so they never claim
+more than what was published.
 
 Every lookup is a primary-key query and nothing is read whole at start, so opening a store of
 millions of ids costs what opening an empty one does.
@@ -125,7 +128,11 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE published (file TEXT PRIMARY KEY, records INTEGER, recorded_at TEXT)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
@@ -194,8 +201,14 @@ class SeenStore:
         found = self.db.execute("SELECT 1 FROM published WHERE file = ?", (file_name,))
         return found.fetchone() is not None
 
-    def record_publication(self, file_name: str, rows: Iterable[StoredArticle]) -> None:
-        """Learn a published file's records and its name at once; again for one file: no-op."""
+    def record_publication(
+        self,
+        file_name: str,
+        rows: Iterable[StoredArticle],
+        marks: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Learn a published file's records, its name and the run's marks at once; again for one
+        file: no-op."""
         with self._transaction():
             rows = list(rows)
             inserted = self.db.execute(
@@ -204,6 +217,26 @@ class SeenStore:
             )
             if inserted.rowcount:
                 self.db.executemany(_UPSERT, (astuple(row) for row in rows))
+                self._write_marks(marks or {})
+
+    def marks(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT name, value FROM marks"))
+
+    def save_marks(self, marks: Mapping[str, str | None]) -> None:
+        """Set marks (a value of None removes the mark), for a run that published nothing."""
+        with self._transaction():
+            self._write_marks(marks)
+
+    def _write_marks(self, marks: Mapping[str, str | None]) -> None:
+        for name, value in marks.items():
+            if value is None:
+                self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
+            else:
+                self.db.execute(
+                    "INSERT INTO marks (name, value) VALUES (?, ?)"
+                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
 
     def seed(self, rows: Iterable[StoredArticle]) -> None:
         """Insert many articles at once, as if published (tests and benchmarks)."""

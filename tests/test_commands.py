@@ -80,7 +80,7 @@ def test_good_arguments_crawl_and_a_site_of_404s_fails_discovery(tmp_path: Path)
     assert result.stdout == ""
     assert result.stderr == (
         "newsbot: health check failed: discovery: discovery found nothing:"
-        " 0 sitemap entries and 0 listing links\n"
+        " 0 sitemap entries, 0 GetAllNews items and 0 listing links\n"
     )
     (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert "Spider closed (finished)" in log.read_text()

@@ -27,6 +27,7 @@ from newsbot.replica.faults import (
 )
 from newsbot.replica.model import DISCLAIMED_AGENCIES
 from newsbot.replica.pages import JUNK_ID_BASE
+from newsbot.replica.routes import handle
 
 BOT_UA = "newsbot/1.0 (+https://example.org/newsbot)"
 
@@ -563,3 +564,12 @@ def test_a_mixed_2000_article_site_serves_every_mode(faulty_replica):
     for news_id in healthy:
         body = get(server, site.canonical_path(int(news_id)), user_agent=BOT_UA).body
         assert body == site.render_article(news_id, bot=True).encode()
+
+
+def test_bad_utf8_is_served_for_every_article_whatever_its_story_holds():
+    """The bytes go inside the first paragraph as printed (the server's entity replacements
+    included), for any article."""
+    site = ReplicaSite(articles=300, seed=11, faults={"bad_utf8": 1.0})
+    for news_id in site.ids()[2:]:
+        answer = handle(site, site.canonical_path(int(news_id)), "probe/1.0")
+        assert answer.status == 200 and answer.body.count(BAD_UTF8) == 1, news_id
