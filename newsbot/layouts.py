@@ -1,4 +1,4 @@
-"""Where each field lives on an article page, per page layout (markup generation; SITE.md §5),
+"""Where each field lives on an article page, per page layout (markup generation; docs/site.md §5),
 and where a listing's items live (`LISTING_LAYOUTS`).
 
 Lists are fallback chains: the first that matches wins. Desktop markup comes first, then AMP.

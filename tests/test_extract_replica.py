@@ -1,7 +1,7 @@
 """Every page a replica serves, in every variant, yields the replica's ground truth (no HTTP).
 
 A broad sweep beside the golden files: three seeds, desktop and AMP, default and "bot" agents.
-The site serves no AMP page for PTI, Reuters, IANS and ANI stories (SITE.md §8.4).
+The site serves no AMP page for PTI, Reuters, IANS and ANI stories (docs/site.md §8.4).
 """
 
 import pytest

@@ -26,7 +26,7 @@ REPLICA_DIR = Path(__file__).resolve().parents[1] / "newsbot" / "replica"
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
 BOT_UA = "newsbot/1.0 (+https://example.org/newsbot)"
 NOTES = {SYNDICATED_NOTE, INPUTS_NOTE, APP_LINE}
-# Byline links the site prints to pages it has no route for (SITE.md §8.1).
+# Byline links the site prints to pages it has no route for (docs/site.md §8.1).
 DEAD_SOURCE_PAGES = {
     "/reuters-stories",
     "/ians-stories",
@@ -496,7 +496,7 @@ def test_http_basics_date_and_request_log(replica_server):
 
 
 def test_article_urls_redirect_or_serve_as_the_site_does(replica_server):
-    """SITE.md §1 and §8.1: only `agency-wire` (of a labelled article, without `?amp`),
+    """docs/site.md §1 and §8.1: only `agency-wire` (of a labelled article, without `?amp`),
     `/Home/Detail?id=<GUID>` and `/Article?id=N` redirect; any other label is served."""
     site, base = replica_server.site, replica_server.base_url
     labelled = next(i for i in site.ids()[2:] if site.article(i).label)
@@ -598,7 +598,7 @@ def test_hub_sitemap_home_and_hub_pages(replica_server):
         "/news?tag=AI",
     ):
         assert fetch(replica_server.base_url, path).status == 200, path
-    # The byline's links to other agencies' pages have no route (SITE.md §8.1).
+    # The byline's links to other agencies' pages have no route (docs/site.md §8.1).
     for path in ("/news-source/WAM", "/reuters-stories", "/ians-stories", "/ani-stories"):
         assert fetch(replica_server.base_url, path).status == 404, path
 

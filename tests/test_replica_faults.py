@@ -45,7 +45,8 @@ def get(server, target: str, timeout: float = 10, user_agent: str = "probe/1.0")
 
 
 def has_amp(data) -> bool:
-    """The site serves an AMP page for the article (agency stories answer 500; SITE.md §8.4)."""
+    """The site serves an AMP page for the article (agency stories answer 500: docs/site.md
+    §8.4)."""
     return data.source not in DISCLAIMED_AGENCIES
 
 

@@ -1,6 +1,6 @@
-"""The replica's discovery surface as SITE.md §3 and §8 (corrected) describe it: listings and
+"""The replica's discovery surface as docs/site.md §3 and §8 (corrected) describe it: listings and
 their fragments, the complete JSON listing, robots.txt, the Edition cookie, and the §8.4 details
-of article pages. Expected facts come from SITE.md and the replica's own queries."""
+of article pages. Expected facts come from docs/site.md and the replica's own queries."""
 
 import json
 import re
@@ -43,11 +43,11 @@ def fragment(site: ReplicaSite, label: str, page: int, region: str = GLOBAL) -> 
 
 @pytest.fixture(scope="module")
 def site() -> ReplicaSite:
-    """A site whose archive reaches back 16 days: every window of SITE.md §3 is full."""
+    """A site whose archive reaches back 16 days: every window of docs/site.md §3 is full."""
     return ReplicaSite(articles=20_000, seed=4)
 
 
-# -- label listings (SITE.md §3, §8.2) ------------------------------------------------------------
+# -- label listings (docs/site.md §3, §8.2) --------------------------------------------------------
 
 
 def test_an_empty_region_gives_nothing_and_the_global_edition_20_a_page(site):
@@ -261,7 +261,7 @@ def test_robots_txt_has_three_states(state, status, api_allowed):
         assert parser.can_fetch(agent, base + path), path
 
 
-# -- the Edition cookie (SITE.md §8.1) -------------------------------------------------------------
+# -- the Edition cookie (docs/site.md §8.1) --------------------------------------------------------
 
 
 def test_a_visitor_without_the_cookie_is_geolocated_and_listings_follow_the_cookie(serve_replica):
@@ -299,7 +299,7 @@ def fetch_with_cookie(server, target: str, cookie: str):
     return response
 
 
-# -- article pages: SITE.md §8.4 -------------------------------------------------------------------
+# -- article pages: docs/site.md §8.4 --------------------------------------------------------------
 
 
 def json_ld(html: str) -> list[str]:

@@ -96,7 +96,7 @@ def _meta(name: str, content: str, attr: str = "name") -> str:
 
 
 def _news_article_json(data: ArticleData, markup: str, amp: bool, dates: bool = True) -> str:
-    # The Opinion prefix is in this headline only; the @type stays NewsArticle (SITE.md §8.4).
+    # The Opinion prefix is in this headline only; the @type stays NewsArticle (docs/site.md §8.4).
     prefix = f"{OPINION}: " if data.subtype == OPINION else ""
     title = enc(prefix + page_title(data, markup))
     desc = enc(description(data))
@@ -125,7 +125,7 @@ def _news_article_json(data: ArticleData, markup: str, amp: bool, dates: bool = 
 def _breadcrumb_json(data: ArticleData) -> str:
     crumbs = [("Home", PRODUCTION + "/"), ("News", PRODUCTION + "/news")]
     if data.sector:
-        # The sector entry's name is the article's raw list of sector ids (SITE.md §8.4).
+        # The sector entry's name is the article's raw list of sector ids (docs/site.md §8.4).
         ids = ",".join(str(SECTOR_IDS.get(s, 0)) for s in data.sectors or (data.sector,))
         crumbs.append((ids, f"{PRODUCTION}/news/{data.sector}"))
     crumbs.append((data.title, data.canonical_url))
@@ -379,7 +379,7 @@ def _amp_media(data: ArticleData) -> str:
         )
     if data.image is None:
         return ""
-    # Protocol-relative to a host named `img` (SITE.md §8.4): the path lost its leading part.
+    # Protocol-relative to a host named `img` (docs/site.md §8.4): the path lost its leading part.
     return (
         f'<amp-img src="/{enc(resized(data.image.url))}" alt="{title}" width="920" height="460" '
         f'layout="responsive"></amp-img><p class="img-caption"><small>Image Credit: '
@@ -388,7 +388,7 @@ def _amp_media(data: ArticleData) -> str:
 
 
 def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) -> str:
-    """The `?amp` page (SITE.md §5.3, §8.4); `dates=False` drops the times line and JSON-LD
+    """The `?amp` page (docs/site.md §5.3, §8.4); `dates=False` drops the times line and JSON-LD
     dates. The site answers 500 instead for agency stories (routes)."""
     keywords = ", ".join(data.keywords)
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""

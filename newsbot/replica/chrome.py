@@ -38,7 +38,7 @@ OTHER_PAGES: dict[str, str] = {
     "/live-discourse/1024-global-development-live": "Live Discourse",
     "/news/videos/1": "Videos",
 }
-# The source listings that exist (SITE.md §8.1: the other agencies' pages have no route).
+# The source listings that exist (docs/site.md §8.1: the other agencies' pages have no route).
 SOURCE_PAGES: dict[str, str] = {
     "/pti-stories": "PTI Stories",
     "/devdiscourse-stories": "Devdiscourse Stories",

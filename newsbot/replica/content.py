@@ -71,7 +71,7 @@ SECTORS: dict[str, str] = {
 SECTOR_IDS: dict[str, int] = {slug: number for number, slug in enumerate(SECTORS, 1)}
 MARKUP_WEIGHTS = (("2026", 55), ("2024", 30), ("pre2023", 15))
 # What a News Desk story was rewritten from: only the first four earn "(With inputs from
-# agencies.)" (SITE.md §8.4).
+# agencies.)" (docs/site.md §8.4).
 ORIGINAL_SOURCES = (*sorted(DISCLAIMED_AGENCIES), "AFP", "UN News")
 BLOG_PUBLICATIONS = ("Devdiscourse", "The Conversation", "Project Syndicate", "World Bank Blogs")
 AUTHORS = (
@@ -371,7 +371,7 @@ def _sectors(rng: random.Random, first: str | None) -> tuple[str, ...]:
 
 
 def first_by_name(sectors: tuple[str, ...]) -> str | None:
-    """The sector the HTML breadcrumb shows: the alphabetically first (SITE.md §8.4)."""
+    """The sector the HTML breadcrumb shows: the alphabetically first (docs/site.md §8.4)."""
     return min(sectors, key=lambda sector: SECTORS[sector]) if sectors else None
 
 

@@ -14,10 +14,10 @@ from newsbot.replica.text import (
 
 WIRE_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI", "AFP"})
 # The agencies whose stories carry the syndication disclaimer, whose News Desk rewrites carry
-# "(With inputs from agencies.)" and whose AMP pages fail (SITE.md §8.4).
+# "(With inputs from agencies.)" and whose AMP pages fail (docs/site.md §8.4).
 DISCLAIMED_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI"})
 MARKUPS = ("2026", "2024", "pre2023")
-# Article types (SITE.md §5.4, §8.2): the source listings show only News. LiveBlog is a type of
+# Article types (docs/site.md §5.4, §8.2): the source listings show only News. LiveBlog is a type of
 # its own layout, left to a later branch; the timeline keeps a type per article so it can come.
 KINDS = ("News", "Blog", "LiveBlog")
 OPINION = "Opinion"
@@ -35,7 +35,7 @@ def collapse(text: str) -> str:
 
 
 # The story is stored as the editor wrote it, HTML with named entities, and printed raw
-# (SITE.md §8.4): the server only turns these into plain characters; other entities stay.
+# (docs/site.md §8.4): the server only turns these into plain characters; other entities stay.
 SERVER_REPLACEMENTS = (
     ("&nbsp;", " "),
     ("&rsquo;", "'"),
@@ -69,7 +69,7 @@ def stored_html(text: str) -> str:
 
 
 def served_html(stored: str) -> str:
-    """The story HTML as the page prints it (SITE.md §8.4)."""
+    """The story HTML as the page prints it (docs/site.md §8.4)."""
     for entity, plain in SERVER_REPLACEMENTS:
         stored = stored.replace(entity, plain)
     return stored
@@ -150,7 +150,7 @@ class ArticleData:
 
     `image` None means the hidden stock figure; for a video it is the poster (None: no poster).
     `disclaimer` is None, "syndicated" or "inputs"; `disclaimer_stored` says the syndication note
-    is part of the stored story, so "bot" agents see it too (SITE.md §8.4). `meta_dates` says
+    is part of the stored story, so "bot" agents see it too (docs/site.md §8.4). `meta_dates` says
     whether the itemprop datePublished/dateModified metas are printed (only pre-2023 pages omit
     them). `kind` is the article type (KINDS), `subtype` None or OPINION. `sectors` are all the
     article's sectors in stored order; `sector`, the one the breadcrumb shows, is the first of
@@ -243,7 +243,7 @@ def expected_record(
 ) -> dict:
     """The record newsbot must produce for this page (README: the record), minus `crawled_at`.
 
-    An AMP page prints the countries after the city in its byline (SITE.md §8.4), so when there
+    An AMP page prints the countries after the city in its byline (docs/site.md §8.4), so when there
     is no city nothing tells the two apart and the countries read as the location.
     """
     if variant not in ("desktop", "amp"):

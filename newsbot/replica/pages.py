@@ -1,4 +1,5 @@
-"""Every page that is not an article: listings, sitemaps, home, hub pages (SITE.md §3, §4, §8)."""
+"""Every page that is not an article: listings, sitemaps, home, hub pages (docs/site.md §3, §4,
+§8)."""
 
 import json
 from functools import lru_cache
@@ -24,7 +25,7 @@ PTI_DAYS = 30
 AGENCY_WIRE_DAYS = 10
 PER_PAGE = 20
 AGENCY_WIRE_PER_PAGE = 40
-# `/stories/<label>` renders only the first items of its first page (SITE.md §3).
+# `/stories/<label>` renders only the first items of its first page (docs/site.md §3).
 LABEL_PAGE_ITEMS = 5
 ALL_NEWS_PER_PAGE = 20
 COUNTRY_LINES = ("India", "Global", "United States", "Kenya")
@@ -101,7 +102,7 @@ def _row_item(site: "ReplicaSite", news_id: int) -> str:
 
 
 # (heading, sources, days (None: no window), per page, by modification, pager link path)
-# SITE.md §3: only type News. The News Desk listing has no window, is ordered by modification
+# docs/site.md §3: only type News. The News Desk listing has no window, is ordered by modification
 # and its pager wrongly links `/pti-stories`; `/AgencyWire` prints no pager at all.
 SOURCE_LISTINGS: dict[str, tuple[str, tuple[str, ...], int | None, int, bool, str | None]] = {
     "/pti-stories": ("PTI STORIES", ("PTI",), PTI_DAYS, PER_PAGE, False, "/pti-stories"),
@@ -166,7 +167,8 @@ def junk_items(count: int) -> str:
 
 
 def _age(site: "ReplicaSite", news_id: int) -> str:
-    """The relative time a listing prints: counted from the last modification (SITE.md §8.2)."""
+    """The relative time a listing prints: counted from the last modification (docs/site.md
+    §8.2)."""
     modified = site.modified_at(news_id)
     return relative_time((site.now - modified).total_seconds(), modified)
 
@@ -177,7 +179,7 @@ def _first_country(site: "ReplicaSite", news_id: int) -> str:
 
 
 def fragment_item(site: "ReplicaSite", news_id: int) -> str:
-    """One item of the `/Home/GetNewsItems` fragment (SITE.md §8.2); `/news-analysis` prints
+    """One item of the `/Home/GetNewsItems` fragment (docs/site.md §8.2); `/news-analysis` prints
     its items alike (inferred: its template is not described)."""
     title = enc(site.title_of(news_id))
     thumb = f"https://devdiscourse.blob.core.windows.net/devnews/thumb_{news_id}.jpg"
@@ -191,7 +193,7 @@ def fragment_item(site: "ReplicaSite", news_id: int) -> str:
 
 
 def _media_item(site: "ReplicaSite", news_id: int) -> str:
-    """One item as `/stories/<label>` itself renders it (SITE.md §3)."""
+    """One item as `/stories/<label>` itself renders it (docs/site.md §3)."""
     title = enc(site.title_of(news_id))
     return (
         f'<div class="media"><div class="media-left"><img data-src="https://devdiscourse.blob.core.'
@@ -205,7 +207,7 @@ def _media_item(site: "ReplicaSite", news_id: int) -> str:
 
 def label_items(site: "ReplicaSite", label: str, region: str, page: int) -> str:
     """`/Home/GetNewsItems?…&region=<region>&page=N&label=<label>`: a fragment of 20 items,
-    nothing at all for an empty region (SITE.md §3)."""
+    nothing at all for an empty region (docs/site.md §3)."""
     if not region:
         return ""
     chosen = site.label_listing_ids(label, region)[(page - 1) * PER_PAGE : page * PER_PAGE]
@@ -260,7 +262,7 @@ _JSON_ESCAPES = {ord(c): f"\\u{ord(c):04X}" for c in "<>&'+"}
 
 
 def all_news(site: "ReplicaSite", page: int) -> list[dict]:
-    """A page of `/api/Search/GetAllNews/<page>` (SITE.md §3): 20 articles, newest created
+    """A page of `/api/Search/GetAllNews/<page>` (docs/site.md §3): 20 articles, newest created
     first; `[]` past the end. Times are UTC without an offset."""
     chosen = site.all_news_ids()[(page - 1) * ALL_NEWS_PER_PAGE : page * ALL_NEWS_PER_PAGE]
     items = []

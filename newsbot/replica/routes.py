@@ -1,4 +1,4 @@
-"""Request routing of the replica: which path answers what, with which status (SITE.md §1, §3,
+"""Request routing of the replica: which path answers what, with which status (docs/site.md §1, §3,
 §8.1, §8.2). Paths are case-insensitive, as the site's routes are."""
 
 import re
@@ -61,7 +61,7 @@ def _error() -> Response:
 
 def _missing() -> Response:
     """A missing or unpublished article: the code raises a 404 whose error page does not exist,
-    so production answers 500 with an empty body (SITE.md §8.1, inferred)."""
+    so production answers 500 with an empty body (docs/site.md §8.1, inferred)."""
     return Response(500, b"", HTML)
 
 
@@ -113,7 +113,7 @@ def _serve_article(site: ReplicaSite, news_id: int, bot: bool, target: str) -> R
     # Only a URL ending exactly in `?amp` gets the AMP view; `?amp=1` the desktop page.
     variant = "amp" if target.endswith("?amp") else "desktop"
     if variant == "amp" and site.article(news_id).source in DISCLAIMED_AGENCIES:
-        # The AMP view reads a value the controller never sets for these (SITE.md §8.4).
+        # The AMP view reads a value the controller never sets for these (docs/site.md §8.4).
         return _missing()
     fault = site.fault_of(news_id)
     if fault:
@@ -212,7 +212,7 @@ def _sitemap(site: ReplicaSite, lower: str, xml: str) -> Response:
 def _listing(
     site: ReplicaSite, lower: str, query: dict[str, list[str]], edition: str
 ) -> Response | None:
-    """The listings of SITE.md §3. The pages read the region from the `Edition` cookie; the
+    """The listings of docs/site.md §3. The pages read the region from the `Edition` cookie; the
     fragments from their `region` parameter."""
     page = _page_number(query)
     if lower in pages.SOURCE_LISTINGS:
@@ -250,7 +250,7 @@ def _all_news(site: ReplicaSite, lower: str) -> Response | None:
 
 def _home(site: ReplicaSite, bot: bool, edition: str | None) -> Response:
     """A visitor without an `Edition` cookie is geolocated and sent to that edition's page; a
-    "bot" agent is not (SITE.md §8.1)."""
+    "bot" agent is not (docs/site.md §8.1)."""
     if bot or edition is not None:
         return _html(pages.home_page(site))
     chosen = site.geolocated_edition
@@ -289,7 +289,7 @@ def _answer(site: ReplicaSite, target: str, user_agent: str, cookie: str) -> Res
         return _home(site, bot, edition)
     if lower == "/robots.txt":
         if site.robots is None:
-            return _not_found()  # no route serves it (SITE.md §8.1)
+            return _not_found()  # no route serves it (docs/site.md §8.1)
         return Response(200, pages.ROBOTS[site.robots].encode(), TEXT)
     if lower == "/sitemap.xml":
         return _sitemap(site, lower, pages.hub_sitemap())

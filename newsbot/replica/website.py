@@ -55,7 +55,7 @@ _TEASER = (
     "Following is a summary of the story and the latest developments as reported by our "
     "correspondents and partner agencies; read the full article on Devdiscourse..."
 )
-# The forms in which the site's own pages print links to its articles (SITE.md §3, §8.1): the
+# The forms in which the site's own pages print links to its articles (docs/site.md §3, §8.1): the
 # canonical path, or the same as an absolute URL. Other forms it answers (wrong labels, JS slugs,
 # `agency-wire`, legacy GUIDs) it does not print.
 LINK_FORMS = ("canonical", "absolute")
@@ -70,13 +70,13 @@ SECOND_UPDATE_SHARE = 0.3
 MIN_UPDATE_GAP = 300
 MAX_UPDATE_DELAY = 129_600 + 21_600  # the latest any update comes after creation (42 h)
 # The news sitemap lists articles created since 12:00 server time (IST) two days before today
-# (SITE.md §3), 500 at most.
+# (docs/site.md §3), 500 at most.
 SITEMAP_START_DAYS = 2
 SITEMAP_START_HOUR = 12
 SITEMAP_CAP = 500
 BREAKAGES = (None, "http500", "no_dates")
 # Label and region listings hold only articles with a region ranking that are not sponsored
-# (SITE.md §3): these shares leave some articles out of every label listing.
+# (docs/site.md §3): these shares leave some articles out of every label listing.
 RANKED_SHARE = 0.85
 SPONSORED_SHARE = 0.04
 MAX_RANKING = 50
@@ -362,8 +362,8 @@ class ReplicaSite:
     `/api/Search/GetAllNews` answers) and `geolocated_edition` (the edition a visitor without an
     `Edition` cookie is given on `/`).
 
-    Listings (SITE.md §3, §8.2) are queries on the timeline, public so that tests can say what a
-    page must hold: `sitemap_ids`, `source_listing_ids`, `label_listing_ids`,
+    Listings (docs/site.md §3, §8.2) are queries on the timeline, public so that tests can say
+    what a page must hold: `sitemap_ids`, `source_listing_ids`, `label_listing_ids`,
     `analysis_listing_ids`, `all_news_ids`. Per article, `kind_of`, `ranking`, `sponsored` and
     `regional_edition` decide which listings hold it.
 
@@ -823,7 +823,7 @@ class ReplicaSite:
         return list(PINNED_IDS)
 
     def sitemap_window_start(self) -> datetime:
-        """12:00 IST two days before today (server time, IST; SITE.md §3)."""
+        """12:00 IST two days before today (server time, IST; docs/site.md §3)."""
         today = self.now.astimezone(IST).date() - timedelta(days=SITEMAP_START_DAYS)
         start = datetime(today.year, today.month, today.day, SITEMAP_START_HOUR, tzinfo=IST)
         return start.astimezone(UTC)
@@ -861,7 +861,7 @@ class ReplicaSite:
         return [self.id_at(p) for p in positions]
 
     def label_listing_ids(self, label: str, region: str) -> list[int]:
-        """A label listing in full (SITE.md §3): articles of the last 10 days with a region
+        """A label listing in full (docs/site.md §3): articles of the last 10 days with a region
         ranking, not sponsored, sorted by modification day (UTC, as stored), newest first, then
         by ranking; ties by newest id. So the listing is not in time order."""
         since = self.now - timedelta(days=LABEL_DAYS)
@@ -878,7 +878,7 @@ class ReplicaSite:
         return [-news_id for _, _, news_id in keyed]
 
     def analysis_listing_ids(self, region: str, page: int) -> list[int]:
-        """A page of `/news-analysis` (SITE.md §3): every source and type of the region, newest
+        """A page of `/news-analysis` (docs/site.md §3): every source and type of the region, newest
         modified first, 25 a page; page 1 is drawn from the last 2 days, later pages from the
         last 15 (so the first 25 of the 15 days appear on no page unless also on page 1)."""
         days = ANALYSIS_FIRST_DAYS if page == 1 else ANALYSIS_DAYS

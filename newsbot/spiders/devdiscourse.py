@@ -111,8 +111,10 @@ class DevdiscourseSpider(scrapy.Spider):
         self.base_url = self.arguments.base_url
         self.max_pages = self.arguments.max_pages
         self.store: SeenStore | None = None
-        # Ids requested in this run: each once, and no more than the budget.
+        # Ids requested in this run: each once, and no more than the budget; and those answered
+        # (or lost for good) so far.
         self.requested: set[str] = set()
+        self.answered: set[str] = set()
         self.article_budget = 0
         # A full re-crawl, or a first run (nothing stored): every source walked to max_pages.
         self.walks_everything = True
@@ -345,9 +347,12 @@ class DevdiscourseSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(keys.OVER_BUDGET)
                 walk.stop_at(item.created)
                 break
-            elif request := self.article_request(self.all_news_url(item), item.news_id, "allnews"):
-                walk.pending[item.news_id] = item.created
-                yield request
+            else:
+                request = self.article_request(self.all_news_url(item), item.news_id, "allnews")
+                if request is not None:
+                    yield request
+                if item.news_id not in self.answered:  # by whichever source asked for it
+                    walk.pending[item.news_id] = item.created
             walk.reached = item.created
         more = walk.pages_on(items, met_store)
         if more and (not self.walks_everything or page < self.max_pages):
@@ -454,7 +459,7 @@ class DevdiscourseSpider(scrapy.Spider):
         # Every article page tried, answered or lost for good (`request_failed`): the health
         # check's denominator for "yielded no valid record".
         self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
-        self.all_news.answered(response.meta.get("news_id", ""))
+        self.article_answered(response.meta.get("news_id", ""))
         if not response.body.strip() or not is_html(response):
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
@@ -466,6 +471,10 @@ class DevdiscourseSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         yield extract_article(response, self.crawler.stats)
+
+    def article_answered(self, news_id: str) -> None:
+        self.answered.add(news_id)
+        self.all_news.answered(news_id)
 
     def request_failed(self, failure: Failure) -> None:
         """Count a request that failed for good (after Scrapy's retries), by reason."""
@@ -486,7 +495,7 @@ class DevdiscourseSpider(scrapy.Spider):
         listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
         link = request.meta.get("redirect_urls", [request.url])[0]
         if request.callback == self.parse_article and urls.news_id(link):
-            self.all_news.answered(request.meta.get("news_id", ""))
+            self.article_answered(request.meta.get("news_id", ""))
             self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
             self.crawler.stats.inc_value(keys.dropped(reason))
         else:

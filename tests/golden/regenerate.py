@@ -26,7 +26,8 @@ GOLDEN_PAGES: dict[str, tuple[Callable[[ArticleData], bool], str, bool]] = {
     "markup-2024-wire": (_is(markup="2024", source="Reuters", video=False), "desktop", False),
     "markup-pre2023": (lambda d: d.markup == "pre2023" and d.news_id > 1_000_000, "desktop", False),
     "pinned-old-809210": (_is(news_id=809210), "desktop", False),
-    # The site answers 500 for the AMP page of a PTI, Reuters, IANS or ANI story (SITE.md §8.4).
+    # The site answers 500 for the AMP page of a PTI, Reuters, IANS or ANI story
+    # (docs/site.md §8.4).
     "amp": (_is(markup="2026", source=NEWS_DESK, video=False, subtype=None), "amp", False),
     "amp-countries-without-city": (
         lambda d: d.source == "AFP" and not d.location_raw and d.countries,
