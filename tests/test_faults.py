@@ -258,7 +258,8 @@ def test_endless_pagination_and_100000_junk_links_are_bounded(faulty_replica, tm
     assert result.status in (OK, HEALTH_FAILED)  # junk links answer 500: the checks may say so
     assert run["finish_reason"] == "finished"
     (endless,) = server.site.fault_targets("endless_pagination")
-    assert len([p for _, p, _ in server.requests if p.startswith(endless + "?")]) == 8
+    # Pages walked (a page may be retried under load: distinct paths).
+    assert len({p for _, p, _ in server.requests if p.startswith(endless + "?")}) == 8
     assert len({news_id(p) for _, p, _ in server.requests} - {None}) <= budget
 
     assert run["counts"]["discovery/over_budget"] > 0
