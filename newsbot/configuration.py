@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "RETRY_TIMES": COUNT,
     "REDIRECT_MAX_TIMES": COUNT,
     "ROBOTSTXT_OBEY": FLAG,
+    "COOKIES_ENABLED": FLAG,  # off: an `Edition` cookie would change the listings (settings.py)
     "AUTOTHROTTLE_ENABLED": FLAG,
     "AUTOTHROTTLE_START_DELAY": SECONDS,
     "AUTOTHROTTLE_MAX_DELAY": SECONDS,

@@ -54,7 +54,9 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle
 # Every record's `extractor_version`. Bump it (the date of the change, then a counter) with any
 # change to this module, layouts.py, loaders.py or processors.py that changes what a page yields,
 # so a consumer can select or re-derive (`scrapy replay`) records by the extraction that made them.
-EXTRACTOR_VERSION = "2026.12.1"
+# 2026.12.2: AMP pages' protocol-relative `//img?imageUrl=…` unwrapped to the image itself
+# (processors.image_from_proxy), where 2026.12.1 kept the proxy URL.
+EXTRACTOR_VERSION = "2026.12.2"
 # Request meta: when the page was fetched (an aware UTC datetime), set by
 # archive.WarcArchiveMiddleware for a crawl and by `scrapy replay` from the WARC-Date.
 FETCHED_AT = "newsbot_fetched_at"

@@ -18,8 +18,9 @@ class NewsIdRequestFingerprinter(RequestFingerprinter):
         news_id = urls.news_id(request.url)
         if news_id is None:
             return super().fingerprint(request)
-        # `agency-wire` and label-less URLs answer 301 to the labelled one: they must not share
-        # its fingerprint, or the redirect would be dropped as a duplicate of itself.
+        # `agency-wire` URLs of labelled articles answer 301 to the labelled one (docs/site.md
+        # §8.1): they must not share its fingerprint, or the redirect would be dropped as a
+        # duplicate of itself. (Label-less `/article/<id>` is served as it is; kept apart too.)
         kind = "alias" if urls.section(request.url) in (None, urls.NO_LABEL) else "article"
         _, host, port = urls.origin(request.url)
         return hashlib.sha1(f"{kind}:{host}:{port}:{news_id}".encode()).digest()

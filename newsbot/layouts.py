@@ -1,7 +1,10 @@
-"""Where each field lives on an article page, per page layout (markup generation; docs/site.md §5).
+"""Where each field lives on an article page, per page layout (markup generation; docs/site.md §5),
+and where a listing's items live (`LISTING_LAYOUTS`).
 
 Lists are fallback chains: the first that matches wins. Desktop markup comes first, then AMP.
 """
+
+from dataclasses import dataclass
 
 CANONICAL = 'link[rel="canonical"]::attr(href)'
 OG_URL = 'meta[property="og:url"]::attr(content)'
@@ -56,11 +59,38 @@ COUNTRIES = "li.fg-orange"
 BREADCRUMB_LINKS = "ul.article-breadcrumb a::attr(href), ul.breadcrumb a::attr(href)"
 JSON_LD = 'script[type="application/ld+json"]::text'
 
-LINKS = "a::attr(href)"
-# A listing's own items (not its sidebars, which use the same item markup): `a.text-decoration`
-# around the title, outside the `col-md-4` sidebar column.
-LISTING_ITEMS = (
-    "//a[contains(concat(' ', normalize-space(@class), ' '), ' text-decoration ')]"
-    "[not(ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' col-md-4 ')])]"
-    "/@href"
+
+@dataclass(frozen=True)
+class ListingLayout:
+    """One markup of a listing's items: the item elements (XPath), and relative to an item its
+    article link and its relative time (docs/site.md §3, §8.2)."""
+
+    items: str
+    link: str
+    time: str
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# A listing's own items, not its sidebars' (which use the same markup, in the `col-md-4` column).
+_OUTSIDE_SIDEBAR = f"[not(ancestor::div[{_has_class('col-md-4')}])]"
+_TITLE_LINK = f"a[{_has_class('text-decoration')}]"
+# First match wins, as in the fallback chains above.
+LISTING_LAYOUTS = (
+    # `/stories/<label>`: `div.media`, the title in `h3.trend-title` inside the link, the time in
+    # `small.font-oswald` beside it.
+    ListingLayout(
+        items=f"//div[{_has_class('media')}][.//{_TITLE_LINK}]{_OUTSIDE_SIDEBAR}",
+        link=f".//{_TITLE_LINK}/@href",
+        time=f".//small[{_has_class('font-oswald')}]//text()",
+    ),
+    # The `/Home/GetNewsItems` and `/news-analysis` fragments, `/pti-stories` and the other source
+    # listings: `a.text-decoration` around the item; in fragments the time is `h5.font-oswald`.
+    ListingLayout(
+        items=f"//{_TITLE_LINK}{_OUTSIDE_SIDEBAR}",
+        link="@href",
+        time=f".//h5[{_has_class('font-oswald')}]//text()",
+    ),
 )

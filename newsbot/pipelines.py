@@ -16,7 +16,7 @@ from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.publish import PartFile, kill_point
-from newsbot.state import crawl_stamp, publishing_store, seen_store
+from newsbot.state import crawl_stamp, publishing_store, run_marks, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
 
 if TYPE_CHECKING:
@@ -210,15 +210,19 @@ class JsonLinesWriterPipeline:
 
     def close_spider(self) -> None:
         self.exporter.finish_exporting()
-        if self.output is None or self.output.file is None:
+        if self.output is None:
             return
         assert self.store is not None
-        if not self.rows:  # not one whole record
-            self.output.discard()
+        marks = run_marks(self.crawler)
+        if self.output.file is None or not self.rows:  # not one whole record
+            if self.output.file is not None:
+                self.output.discard()
+            self._save_marks(marks)
             return
         try:
             path = self.output.publish()
         except FileFault as fault:
+            # Nothing published: the marks stay as they were, which never claim too much.
             self._failed(fault)
             self.output.discard()
             return
@@ -226,9 +230,20 @@ class JsonLinesWriterPipeline:
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
         try:
-            self.store.record_publication(path.name, self.rows, self.labels)
+            self.store.record_publication(path.name, self.rows, self.labels, marks)
         except FileFault as fault:
-            # The file is published: the next run's recovery records it (store.recover).
+            # The file is published: the next run's recovery records it (store.recover), and
+            # the marks stay as they were.
+            self._failed(fault)
+
+    def _save_marks(self, marks: dict[str, str | None]) -> None:
+        """A run that published nothing still moves its discovery marks on."""
+        if not marks:
+            return
+        assert self.store is not None
+        try:
+            self.store.save_marks(marks)
+        except FileFault as fault:
             self._failed(fault)
 
     def _serialise(self, item: Any) -> bytes:

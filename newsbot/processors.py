@@ -239,9 +239,12 @@ def _urlsplit(url: str) -> SplitResult | None:
 
 def image_from_proxy(url: str) -> str:
     """The image inside the site's image proxies: the resizer of current pages
-    (`/img?imageUrl=<image>&width=920…`) and the `/remote.axd?<image>` of older ones."""
+    (`/img?imageUrl=<image>&width=920…`) and the `/remote.axd?<image>` of older ones. AMP pages
+    print the resizer protocol-relative, as if `img` were a host (`//img?…`; docs/site.md §8.4)."""
     parts = _urlsplit(url)
     path = parts.path.rstrip("/").lower() if parts else ""
+    if parts and not path and parts.netloc.lower() == "img" and not parts.scheme:
+        path = "/img"
     if path == "/img":
         inner = parse_qs(parts.query).get("imageUrl") or parse_qs(parts.query).get("imageurl")
         if inner:

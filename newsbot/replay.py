@@ -67,10 +67,9 @@ def archive_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def article_key(url: str) -> str | None:
-    """What identifies the article a response is for: its NewsId, or a legacy article URL."""
-    if news_id := urls.news_id(url):
-        return news_id
-    return url if urls.is_legacy_article_url(url) else None
+    """What identifies the article a response is for: its NewsId. (A legacy link answers only a
+    redirect to an article URL, docs/site.md §1: its capture is skipped as one.)"""
+    return urls.news_id(url)
 
 
 def skip_reason(capture: Capture) -> str | None:

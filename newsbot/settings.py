@@ -22,8 +22,14 @@ USER_AGENT = (
     "DevdiscourseArchiver/0.1 (+https://example.org/devdiscourse-archiver; research news crawler)"
 )
 
-# The site's robots.txt is unknown; whatever it says, we obey.
+# The site's robots.txt is unknown (no route serves one: a 404, inferred); whatever it says, we
+# obey, through Scrapy's RobotsTxtMiddleware. It decides whether /api/Search/GetAllNews is used.
 ROBOTSTXT_OBEY = True
+
+# No cookies: the site sets only `Edition` (docs/site.md §8.1), when a browser without one visits
+# `/`, and then shows another edition in `/stories` and `/news-analysis`. Without cookies every
+# listing is the Global Edition's; the fragments name the region in their query instead.
+COOKIES_ENABLED = False
 
 # Politeness: few parallel requests, a delay, and AutoThrottle backing off when the site slows
 # (it never goes below DOWNLOAD_DELAY).

@@ -4,6 +4,9 @@ Extensions are built before the engine, the spider's `start()` and the pipelines
 `open_spider`, so by then the store is open and already recovered from any killed run (its
 unpublished JSON Lines deleted, its WARC parts published, newsbot/warc.py). Both reach
 it with `seen_store(crawler)` (`crawler.get_extension(RunState).store`).
+
+It also carries the spider's discovery marks to the writer, which stores them with the run's
+publication (`run_marks`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class RunState:
         # What components must finish while the lock is still held (the WARC archive publishes
         # its last file), in spider_closed, which runs after the pipelines' close_spider.
         self.closers: list[Callable[[], None]] = []
+        # Set by the spider: the marks (newsbot/discovery.py) to store when the run publishes.
+        self.marks_source: Callable[[], dict[str, str | None]] | None = None
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a
@@ -102,6 +107,13 @@ def seen_store(crawler: Crawler) -> SeenStore:
 def crawl_stamp(crawler: Crawler) -> str:
     """The crawl's start, UTC, as its published files are named (datadir.run_stamp)."""
     return _state(crawler).stamp
+
+
+def run_marks(crawler: Crawler) -> dict[str, str | None]:
+    """The marks the crawl's spider asks to store with its publication; {} if it has none."""
+    state = crawler.get_extension(RunState)
+    source = state.marks_source if state is not None else None
+    return source() if source is not None else {}
 
 
 def publishing_store(crawler: Crawler) -> SeenStore:

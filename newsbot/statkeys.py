@@ -50,13 +50,28 @@ DATES_UPDATED_BEFORE_CREATED = "newsbot/dates/updated_before_created"
 SITEMAP_ENTRIES = "newsbot/discovery/sitemap_entries"
 SITEMAP_MALFORMED = "newsbot/discovery/sitemap_malformed"
 SITEMAP_OVERRUN = "newsbot/discovery/sitemap_overrun"
+# Items read from /api/Search/GetAllNews, the complete listing.
+ALLNEWS_ITEMS = "newsbot/discovery/allnews_items"
+# 1 when this run leaves part of GetAllNews unchecked for the next run (budget cut, failure).
+ALLNEWS_GAP = "newsbot/discovery/allnews_gap"
+# Items read from the HTML listings and their fragments.
 LISTING_LINKS = "newsbot/discovery/listing_links"
+# Stored articles that a listing showed modified since they were stored: fetched again.
+LISTING_CHANGED = "newsbot/discovery/listing_changed"
+# Listing walks stopped by `max_pages` while the next page could still hold something new.
+LISTING_CUT = "newsbot/discovery/listing_cut"
 OVER_BUDGET = "newsbot/discovery/over_budget"
 
 
 def discovery_requests(origin: str) -> str:
-    """Article requests a discovery source led to: `sitemap`, `listing`, `related`."""
+    """Article requests a discovery source led to: `sitemap`, `allnews`, `listing`."""
     return f"newsbot/discovery/{origin}_requests"
+
+
+def fallback(reason: str) -> str:
+    """The run discovered without GetAllNews, from the sitemap and the HTML listings:
+    `api_disallowed` (robots.txt), `api_failed`, `api_shape` (it changed shape)."""
+    return f"newsbot/discovery/fallback/{reason}"
 
 
 def discovery_failed(reason: str) -> str:

@@ -4,6 +4,9 @@ One row per article (its latest published revision) and one row per published fi
 only ever a record of published files: it learns a file's records in the same transaction that
 records the file's name, after the file is renamed into place. So after a kill at any point it is
 either in step with the published files or behind them by whole files, which `recover` re-absorbs.
+A few named marks carry discovery over from one run to the next (newsbot/discovery.py); they are
+written with a run's publication, or at its end when it published nothing, so they never claim
+more than what was published.
 
 Every lookup is a primary-key query and nothing is read whole at start, so opening a store of
 millions of ids costs what opening an empty one does.
@@ -150,7 +153,17 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE labels (label TEXT PRIMARY KEY)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    # Named marks that carry discovery over from one run to the next (newsbot/discovery.py).
+    db.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
@@ -270,13 +283,21 @@ class SeenStore:
         with self._faults("read"):
             return {label for (label,) in self.db.execute("SELECT label FROM labels")}
 
-    def record_publication(
-        self, file_name: str, rows: Iterable[StoredArticle], labels: Iterable[str] = ()
-    ) -> None:
-        """Learn a published file's records (and their labels) and its name at once; again for
-        one file: no-op.
+    def marks(self) -> dict[str, str]:
+        with self._faults("read"):
+            return dict(self.db.execute("SELECT name, value FROM marks"))
 
-        All or nothing: on a full disk neither the file nor any of its rows is recorded.
+    def record_publication(
+        self,
+        file_name: str,
+        rows: Iterable[StoredArticle],
+        labels: Iterable[str] = (),
+        marks: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Learn a published file's records (and their labels), its name and the run's marks at
+        once; again for one file: no-op.
+
+        All or nothing: on a full disk neither the file nor any of its rows or marks is recorded.
         """
         with self._faults("write"), self._transaction():
             rows = list(rows)
@@ -288,6 +309,23 @@ class SeenStore:
                 self.db.executemany(_UPSERT, (astuple(row) for row in rows))
                 self.db.executemany(
                     "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
+                )
+                self._write_marks(marks or {})
+
+    def save_marks(self, marks: Mapping[str, str | None]) -> None:
+        """Set marks (a value of None removes the mark), for a run that published nothing."""
+        with self._faults("write"), self._transaction():
+            self._write_marks(marks)
+
+    def _write_marks(self, marks: Mapping[str, str | None]) -> None:
+        for name, value in marks.items():
+            if value is None:
+                self.db.execute("DELETE FROM marks WHERE name = ?", (name,))
+            else:
+                self.db.execute(
+                    "INSERT INTO marks (name, value) VALUES (?, ?)"
+                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (name, value),
                 )
 
     def seed(self, rows: Iterable[StoredArticle]) -> None:

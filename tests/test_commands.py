@@ -87,7 +87,7 @@ def test_good_arguments_crawl_and_a_site_of_404s_fails_discovery(tmp_path: Path)
     (log,) = (tmp_path / "data" / "logs").glob("*.log")
     assert result.stderr == (
         "newsbot: health check failed: discovery: discovery found nothing:"
-        f" 0 sitemap entries and 0 listing links; log: {log}\n"
+        f" 0 sitemap entries, 0 GetAllNews items and 0 listing links; log: {log}\n"
     )
     assert "Spider closed (finished)" in log.read_text()
     assert "'downloader/response_status_count/404'" in log.read_text()

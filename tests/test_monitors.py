@@ -75,13 +75,15 @@ def test_unchanged_rerun_passes() -> None:
 def test_discovery_found_nothing_fails() -> None:
     stats = {**UNCHANGED, "newsbot/discovery/sitemap_entries": 0}
     assert health(stats) == [
-        "discovery: discovery found nothing: 0 sitemap entries and 0 listing links"
+        "discovery: discovery found nothing: 0 sitemap entries, 0 GetAllNews items and 0 "
+        "listing links"
     ]
 
 
-def test_listing_links_alone_are_enough_discovery() -> None:
+@pytest.mark.parametrize("source", ["listing_links", "allnews_items"])
+def test_any_one_source_is_enough_discovery(source: str) -> None:
     stats = {**UNCHANGED, "newsbot/discovery/sitemap_entries": 0}
-    assert health({**stats, "newsbot/discovery/listing_links": 3}) == []
+    assert health({**stats, f"newsbot/discovery/{source}": 3}) == []
 
 
 def test_articles_losing_a_required_field_fail_though_invalid_records_are_dropped() -> None:

@@ -115,6 +115,8 @@ def test_parse_of_a_listing_follows_its_articles(
 
 
 ARTICLE = "https://www.devdiscourse.com/article/health/3990123-some-story"
+SITE = "https://www.devdiscourse.com"
+FRAGMENT = "/Home/GetNewsItems?sector=&region=Global%20Edition&country=&tag=&page=2&cat=&label="
 
 
 @pytest.mark.parametrize(
@@ -122,31 +124,38 @@ ARTICLE = "https://www.devdiscourse.com/article/health/3990123-some-story"
     [
         (ARTICLE, "parse_article", {}),
         (ARTICLE + "?amp", "parse_article", {}),
-        ("https://www.devdiscourse.com/article/3990123", "parse_article", {}),
-        ("https://www.devdiscourse.com/Home/Detail/0a1b2c3d-0000", "parse_article", {}),
-        ("https://www.devdiscourse.com/RSS/GoogleNews", "parse_sitemap", {}),
-        ("https://www.devdiscourse.com/rss/googlenews", "parse_sitemap", {}),
+        (f"{SITE}/article/3990123", "parse_article", {}),
+        (f"{SITE}/RSS/GoogleNews", "parse_sitemap", {}),
+        (f"{SITE}/rss/googlenews", "parse_sitemap", {}),
+        (f"{SITE}/api/Search/GetAllNews/3", "parse_all_news", {"page": 3}),
+        (f"{SITE}/pti-stories", "parse_listing", {"listing": "/pti-stories", "page": 1}),
+        (f"{SITE}/AgencyWire?page=3", "parse_listing", {"listing": "/AgencyWire", "page": 3}),
         (
-            "https://www.devdiscourse.com/pti-stories",
+            f"{SITE}/devdiscourse-stories?page=2",
             "parse_listing",
-            {"path": "/pti-stories", "page": 1},
+            {"listing": "/devdiscourse-stories", "page": 2},
         ),
+        (f"{SITE}/news-analysis", "parse_listing", {"listing": "/news-analysis", "page": 1}),
         (
-            "https://www.devdiscourse.com/AgencyWire?page=3",
+            f"{SITE}/AgencyWire/GetNewsAnalysisItems?region=Global%20Edition&type=&page=4",
             "parse_listing",
-            {"path": "/AgencyWire", "page": 3},
+            {"listing": "/news-analysis", "page": 4},
+        ),
+        (f"{SITE}/stories/health", "parse_listing", {"listing": "/stories/health", "page": 1}),
+        (
+            f"{SITE}{FRAGMENT}business",
+            "parse_listing",
+            {"listing": "/stories/business", "page": 2},
         ),
         (
-            "https://www.devdiscourse.com/stories/health",
-            "parse_label_listing",
-            {"label": "health", "page": 1},
+            f"{SITE}/Home/GetNewsItems?page=2&label=business",
+            "parse_listing",
+            {"listing": "/stories/business", "page": 2},
         ),
-        (
-            "https://www.devdiscourse.com/Home/GetNewsItems?page=2&label=business",
-            "parse_label_listing",
-            {"label": "business", "page": 2},
-        ),
-        ("https://www.devdiscourse.com/aboutus", None, None),
+        # docs/site.md §1: the path form of legacy links has no route; the query form redirects
+        # to the article, whose page is what the callback gets.
+        (f"{SITE}/Home/Detail/0a1b2c3d-0000", None, None),
+        (f"{SITE}/aboutus", None, None),
     ],
 )
 def test_parse_without_a_callback_picks_the_one_the_crawl_would_use(
@@ -154,8 +163,16 @@ def test_parse_without_a_callback_picks_the_one_the_crawl_would_use(
 ) -> None:
     spider = DevdiscourseSpider.from_crawler(get_crawler(DevdiscourseSpider))
     called = []
-    for name in ("parse_article", "parse_sitemap", "parse_listing", "parse_label_listing"):
-        setattr(spider, name, lambda response, _name=name, **kw: called.append((_name, kw)) or ())
+
+    def record(name: str, **kw) -> tuple:
+        if "listing" in kw:  # the listing by its name; its walk is the spider's own
+            assert kw.pop("walk").order is kw["listing"].order
+            kw["listing"] = kw["listing"].name
+        called.append((name, kw))
+        return ()
+
+    for name in ("parse_article", "parse_sitemap", "parse_all_news", "parse_listing"):
+        setattr(spider, name, lambda response, _name=name, **kw: record(_name, **kw))
     kind = XmlResponse if "rss" in url.lower() else HtmlResponse
     list(spider.parse(kind(url=url, body=b"<html></html>", encoding="utf-8")))
     assert called == ([] if callback is None else [(callback, kwargs)])

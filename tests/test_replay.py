@@ -237,9 +237,11 @@ def test_warcio_check_and_index_pass_on_every_file_the_crawls_wrote(history: His
             if entry["warc-type"] == "response":
                 path_only = entry["warc-target-uri"].split("/", 3)[3]
                 targets.setdefault(entry["http:status"], set()).add(path_only)
-    assert "robots.txt" in targets["200"]
+    # An error answer is archived too: no route serves robots.txt (docs/site.md §3, inferred).
+    # (These crawls meet no redirect: newsbot requests articles at their labelled URLs and
+    # follows no article page's links, docs/site.md §8.1; test_warc archives one in-process.)
+    assert "robots.txt" in targets["404"]
     assert "RSS/GoogleNews" in targets["200"]
-    assert targets.get("301"), "a redirect was answered: it is archived too"
 
 
 @pytest.mark.parametrize("phase", ["warc_torn:40", "after_rename"])

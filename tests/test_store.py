@@ -308,6 +308,50 @@ def test_a_read_only_store_of_an_older_schema_reads_as_empty_and_is_left_alone(t
     check.close()
 
 
+# The schema of the store that kept labels (user_version 3), written out literally.
+V3_SCHEMA = """
+CREATE TABLE articles (id INTEGER PRIMARY KEY, updated TEXT NOT NULL,
+    content_hash TEXT NOT NULL, revision INTEGER NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, created TEXT);
+CREATE TABLE published (file TEXT PRIMARY KEY, records INTEGER, recorded_at TEXT);
+CREATE TABLE labels (label TEXT PRIMARY KEY);
+INSERT INTO articles VALUES (42, '2020-03-02T17:54:00+05:30', 'abc', 3,
+    '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2020-03-02T17:29:00+05:30');
+INSERT INTO published VALUES ('a.jsonl', 1, '2026-02-01T00:00:00Z');
+INSERT INTO labels VALUES ('brand-new');
+PRAGMA user_version = 3;
+"""
+
+
+def test_a_v3_store_gains_the_discovery_marks_keeping_its_rows_and_labels(tmp_path: Path):
+    path = tmp_path / STORE_NAME
+    old = sqlite3.connect(path)
+    old.executescript(V3_SCHEMA)
+    old.close()
+    reader = SeenStore(path, read_only=True)  # beside a crawl that has not migrated it yet
+    assert (reader.get(42), reader.labels(), reader.marks()) == (None, set(), {})
+    reader.close()
+    store = SeenStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert store.get(42).created == "2020-03-02T17:29:00+05:30"
+    assert (store.labels(), store.marks()) == ({"brand-new"}, {})
+    store.close()
+
+
+def test_marks_are_stored_with_a_publication_and_once(tmp_path: Path) -> None:
+    store = SeenStore(tmp_path / STORE_NAME)
+    store.record_publication("a.jsonl", [row(5)], marks={"since": "1", "gap": "x/y"})
+    assert store.marks() == {"since": "1", "gap": "x/y"}
+    store.record_publication("a.jsonl", [row(5)], marks={"since": "2"})  # recorded already
+    assert store.marks() == {"since": "1", "gap": "x/y"}
+    store.save_marks({"since": "3", "gap": None})  # a run that published nothing
+    assert store.marks() == {"since": "3"}
+    reader = SeenStore(tmp_path / STORE_NAME, read_only=True)
+    assert reader.marks() == {"since": "3"}
+    reader.close()
+    store.close()
+
+
 def test_a_read_only_store_from_a_newer_newsbot_is_refused(tmp_path: Path) -> None:
     path = tmp_path / STORE_NAME
     newer = sqlite3.connect(path)

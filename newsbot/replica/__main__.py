@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 
 from newsbot.replica.server import ReplicaServer
-from newsbot.replica.website import DEFAULT_NOW, ReplicaSite
+from newsbot.replica.website import ALL_NEWS_STATES, DEFAULT_NOW, ROBOTS_STATES, ReplicaSite
 
 CANNOT_LISTEN = 1
 
@@ -50,6 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_NOW,
         help="the site's clock, ISO 8601 with a UTC offset",
     )
+    # What is unknown about the live site (docs/site.md §3): robots.txt and GetAllNews.
+    parser.add_argument(
+        "--robots",
+        choices=["none", *filter(None, ROBOTS_STATES)],
+        default="none",
+        help="robots.txt: none (a 404, as inferred for the site), or one that allows or "
+        "disallows /api/",
+    )
+    parser.add_argument(
+        "--all-news",
+        choices=ALL_NEWS_STATES,
+        default=ALL_NEWS_STATES[0],
+        help="how /api/Search/GetAllNews answers: as documented, 500, or in another shape",
+    )
     args = parser.parse_args(argv)
     if args.now.tzinfo is None:
         parser.error("--now needs a UTC offset, e.g. 2026-11-26T10:00:00+00:00")
@@ -60,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         now=args.now,
         faults=args.faults,
         decoy_port_url=args.decoy_port,
+        robots=None if args.robots == "none" else args.robots,
+        all_news=args.all_news,
     )
     try:
         server = ReplicaServer(site, args.host, args.port)

@@ -6,14 +6,17 @@ from typing import Protocol
 from urllib.parse import quote
 
 from newsbot.replica.chrome import AMP_STYLE, layout
-from newsbot.replica.content import SECTORS
+from newsbot.replica.content import SECTOR_IDS, SECTORS
 from newsbot.replica.model import (
     APP_LINE,
     INPUTS_NOTE,
     MARKUPS,
+    OPINION,
     STOCK_IMAGE,
     SYNDICATED_NOTE,
     ArticleData,
+    amp_countries,
+    served_html,
 )
 from newsbot.replica.text import (
     PRODUCTION,
@@ -72,11 +75,16 @@ def page_title(data: ArticleData, markup: str) -> str:
     return f"{data.title} | {label_title(data.label)}" if data.label else data.title
 
 
+def resized(url: str) -> str:
+    """The site's image resizer path for an image (current pages)."""
+    return f"/img?imageUrl={quote(url, safe='')}&width=920&format=jpeg"
+
+
 def og_image(data: ArticleData, markup: str) -> str:
     url = data.image.url if data.image else STOCK_IMAGE_URL
     if markup == "pre2023":
         return f"{PRODUCTION}/remote.axd?{url}"
-    return f"/img?imageUrl={quote(url, safe='')}&width=920&format=jpeg"
+    return resized(url)
 
 
 def disclaimer_text(data: ArticleData) -> str | None:
@@ -88,7 +96,9 @@ def _meta(name: str, content: str, attr: str = "name") -> str:
 
 
 def _news_article_json(data: ArticleData, markup: str, amp: bool, dates: bool = True) -> str:
-    title = enc(page_title(data, markup))
+    # The Opinion prefix is in this headline only; the @type stays NewsArticle (docs/site.md §8.4).
+    prefix = f"{OPINION}: " if data.subtype == OPINION else ""
+    title = enc(prefix + page_title(data, markup))
     desc = enc(description(data))
     # Since 2024 the template prints the description unquoted: invalid JSON, as on the site.
     desc_value = f'"{desc}"' if amp or markup == "pre2023" else desc
@@ -115,9 +125,9 @@ def _news_article_json(data: ArticleData, markup: str, amp: bool, dates: bool = 
 def _breadcrumb_json(data: ArticleData) -> str:
     crumbs = [("Home", PRODUCTION + "/"), ("News", PRODUCTION + "/news")]
     if data.sector:
-        crumbs.append(
-            (SECTORS.get(data.sector, label_title(data.sector)), f"{PRODUCTION}/news/{data.sector}")
-        )
+        # The sector entry's name is the article's raw list of sector ids (docs/site.md §8.4).
+        ids = ",".join(str(SECTOR_IDS.get(s, 0)) for s in data.sectors or (data.sector,))
+        crumbs.append((ids, f"{PRODUCTION}/news/{data.sector}"))
     crumbs.append((data.title, data.canonical_url))
     items = ",".join(
         f'{{"@type":"ListItem","position":{n},"name":"{enc(name)}","item":"{enc(url)}"}}'
@@ -273,12 +283,13 @@ def _summary_card(data: ArticleData) -> str:
 def _story(data: ArticleData, bot: bool, amp: bool) -> str:
     parts = []
     for index, block in enumerate(data.blocks):
-        parts.append(_amp_block(block.html) if amp else block.html)
+        html = served_html(block.html)
+        parts.append(_amp_block(html) if amp else html)
         # Ads sit between paragraphs for human visitors only.
         if not amp and not bot and index in (1, 4) and index < len(data.blocks) - 1:
             parts.append(_AD)
     note = disclaimer_text(data)
-    if note and not bot:
+    if note and data.disclaimer_shown(bot):
         parts.append(f"<p>{enc(note)}</p>")
     if data.app_line and not amp:
         parts.append(f"<p>{APP_LINE}</p>")
@@ -368,18 +379,20 @@ def _amp_media(data: ArticleData) -> str:
         )
     if data.image is None:
         return ""
+    # Protocol-relative to a host named `img` (docs/site.md §8.4): the path lost its leading part.
     return (
-        f'<amp-img src="{enc(data.image.url)}" alt="{title}" width="920" height="460" '
+        f'<amp-img src="/{enc(resized(data.image.url))}" alt="{title}" width="920" height="460" '
         f'layout="responsive"></amp-img><p class="img-caption"><small>Image Credit: '
         f"{enc(data.image.credit)}</small></p>"
     )
 
 
 def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) -> str:
-    """The `?amp` page (docs/site.md §5.3); `dates=False` drops the times line and JSON-LD dates."""
+    """The `?amp` page (docs/site.md §5.3, §8.4); `dates=False` drops the times line and JSON-LD
+    dates. The site answers 500 instead for agency stories (routes)."""
     keywords = ", ".join(data.keywords)
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""
-    source = f" | {enc(data.location)}" if data.location else ""
+    source = "".join(f" | {enc(part)}" for part in (data.location, amp_countries(data)) if part)
     meta = f'<div class="meta"> {" | ".join(_times(data))} </div>' if dates else ""
     tags = ""
     if not bot and data.tags:
@@ -394,6 +407,7 @@ def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) ->
         '<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">\n'
         f"{_meta('description', description(data))}{_meta('news_keywords', keywords)}"
         f"{_meta('article:author', data.source)}"
+        f"{_meta('og:url', '/' + data.canonical_path, 'property')}"
         f"{_meta('og:image', og_image(data, '2026'), 'property')}"
         '<script async src="https://cdn.ampproject.org/v0.js"></script>\n'
         '<script async custom-element="amp-video" src="https://cdn.ampproject.org/v0/amp-video-'

@@ -39,14 +39,10 @@ OTHER_PAGES: dict[str, str] = {
     "/live-discourse/1024-global-development-live": "Live Discourse",
     "/news/videos/1": "Videos",
 }
+# The source listings that exist (docs/site.md §8.1: the other agencies' pages have no route).
 SOURCE_PAGES: dict[str, str] = {
     "/pti-stories": "PTI Stories",
     "/devdiscourse-stories": "Devdiscourse Stories",
-    "/reuters-stories": "Reuters",
-    "/ians-stories": "IANS",
-    "/ani-stories": "ANI",
-    "/un-news": "UN News",
-    "/pr-newswire": "PR Newswire",
     "/AgencyWire": "Agency Wire",
 }
 

@@ -4,6 +4,8 @@ import random
 from datetime import datetime, timedelta
 
 from newsbot.replica.model import (
+    DISCLAIMED_AGENCIES,
+    OPINION,
     ArticleData,
     Block,
     Image,
@@ -15,6 +17,7 @@ from newsbot.replica.model import (
 from newsbot.replica.text import blob_stamp, printed_location, slug, tag_href
 
 BLOG = "blog"
+NEWS_DESK = "Devdiscourse News Desk"
 # (source, weight); BLOG stands for an author's post first published elsewhere.
 SOURCE_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("PTI", 30),
@@ -64,7 +67,12 @@ SECTORS: dict[str, str] = {
     "urban-development": "Urban Development",
     "wash": "WASH",
 }
+# Sector ids as the site's database numbers them: the JSON-LD breadcrumb prints them raw.
+SECTOR_IDS: dict[str, int] = {slug: number for number, slug in enumerate(SECTORS, 1)}
 MARKUP_WEIGHTS = (("2026", 55), ("2024", 30), ("pre2023", 15))
+# What a News Desk story was rewritten from: only the first four earn "(With inputs from
+# agencies.)" (docs/site.md §8.4).
+ORIGINAL_SOURCES = (*sorted(DISCLAIMED_AGENCIES), "AFP", "UN News")
 BLOG_PUBLICATIONS = ("Devdiscourse", "The Conversation", "Project Syndicate", "World Bank Blogs")
 AUTHORS = (
     "Ankita Sharma",
@@ -354,6 +362,19 @@ def _image(rng: random.Random, created: datetime) -> Image:
     return Image(image_url(created, rng), caption, rng.choice(CREDITS))
 
 
+def _sectors(rng: random.Random, first: str | None) -> tuple[str, ...]:
+    """All sectors of an article in stored order: the drawn one, sometimes one or two more."""
+    if first is None:
+        return ()
+    more = rng.sample(tuple(SECTORS), rng.choice((0, 0, 0, 1, 2)))
+    return tuple(dict.fromkeys((first, *more)))
+
+
+def first_by_name(sectors: tuple[str, ...]) -> str | None:
+    """The sector the HTML breadcrumb shows: the alphabetically first (docs/site.md §8.4)."""
+    return min(sectors, key=lambda sector: SECTORS[sector]) if sectors else None
+
+
 def generate(
     seed: int,
     news_id: int,
@@ -363,8 +384,13 @@ def generate(
     source: str,
     markup: str,
     links: list[str],
+    kind: str = "News",
 ) -> ArticleData:
-    """Every per-article detail the index does not hold, from the article's own RNG."""
+    """Every per-article detail the index does not hold, from the article's own RNG.
+
+    Details added after the first version of the replica are drawn last, so that the earlier
+    ones stay what they were.
+    """
     rng = random.Random(f"{seed}:{news_id}")
     title = headline(seed, news_id)
     author = None
@@ -379,10 +405,10 @@ def generate(
     disclaimer = None
     if source in ("PTI", "Reuters", "IANS", "ANI"):
         disclaimer = "syndicated"
-    elif source == "Devdiscourse News Desk" and rng.random() < 0.4:
+    elif source == NEWS_DESK and rng.random() < 0.4:
         disclaimer = "inputs"
     blocks = _body(rng, links, created)
-    return ArticleData(
+    data = ArticleData(
         news_id=news_id,
         title=title,
         created=created,
@@ -403,7 +429,19 @@ def generate(
         markup=markup,
         meta_dates=markup != "pre2023" or rng.random() < 0.5,
         summary=_sentences(rng, 2),
+        kind=kind,
     )
+    sectors = _sectors(rng, data.sector)
+    data.sectors = sectors
+    data.sector = first_by_name(sectors)
+    if disclaimer == "inputs":
+        data.original_source = rng.choice(sorted(DISCLAIMED_AGENCIES))
+    elif source == NEWS_DESK and rng.random() < 0.3:
+        data.original_source = rng.choice(ORIGINAL_SOURCES[len(DISCLAIMED_AGENCIES) :])
+    data.disclaimer_stored = disclaimer == "syndicated" and rng.random() < 0.3
+    if kind == "Blog" and rng.random() < 0.4:
+        data.subtype = OPINION
+    return data
 
 
 def canonical_path(seed: int, news_id: int, label: str | None) -> str:

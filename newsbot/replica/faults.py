@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from newsbot.replica.article_page import _byline, amp_tag_order
-from newsbot.replica.model import ArticleData, Block, expected_record
+from newsbot.replica.model import ArticleData, Block, expected_record, served_html
 from newsbot.replica.text import enc
 
 if TYPE_CHECKING:
@@ -423,8 +423,8 @@ def _with_bad_bytes(page: str, data: ArticleData, amp: bool) -> bytes:
     if index is None:
         return body
     start = body.index(b'<div class="description">' if amp else b'<section class="article-cont">')
-    # The block's opening text is unique enough: its first 40 characters after `<p>`.
-    html = data.blocks[index].html
+    # The block's opening text, as printed, is unique enough: its first 40 characters after `<p>`.
+    html = served_html(data.blocks[index].html)
     probe = html[: 3 + 40].encode("utf-8")
     at = body.index(probe, start) + 3
     return body[:at] + BAD_UTF8 + body[at:]

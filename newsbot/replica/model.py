@@ -13,7 +13,14 @@ from newsbot.replica.text import (
 )
 
 WIRE_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI", "AFP"})
+# The agencies whose stories carry the syndication disclaimer, whose News Desk rewrites carry
+# "(With inputs from agencies.)" and whose AMP pages fail (docs/site.md §8.4).
+DISCLAIMED_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI"})
 MARKUPS = ("2026", "2024", "pre2023")
+# Article types (docs/site.md §5.4, §8.2): the source listings show only News. LiveBlog is a type of
+# its own layout, left to a later branch; the timeline keeps a type per article so it can come.
+KINDS = ("News", "Blog", "LiveBlog")
+OPINION = "Opinion"
 SYNDICATED_NOTE = (
     "(This story has not been edited by Devdiscourse staff and is auto-generated from a "
     "syndicated feed.)"
@@ -25,6 +32,47 @@ STOCK_IMAGE = "/images/newstheme.jpg"
 
 def collapse(text: str) -> str:
     return " ".join(text.split())
+
+
+# The story is stored as the editor wrote it, HTML with named entities, and printed raw
+# (docs/site.md §8.4): the server only turns these into plain characters; other entities stay.
+SERVER_REPLACEMENTS = (
+    ("&nbsp;", " "),
+    ("&rsquo;", "'"),
+    ("&lsquo;", "'"),
+    ("&ldquo;", '"'),
+    ("&rdquo;", '"'),
+)
+_EDITOR_ESCAPES = {
+    ord("&"): "&amp;",
+    ord("<"): "&lt;",
+    ord(">"): "&gt;",
+    ord("'"): "&rsquo;",
+    ord("\u00e9"): "&eacute;",
+    ord("\u2014"): "&mdash;",
+}
+
+
+def stored_html(text: str) -> str:
+    """Text as the site's editor stores it: apostrophes and quotes as typographic entities,
+    `é` and an em dash as named entities, a non-breaking space before "per cent", other
+    characters raw."""
+    escaped = text.translate(_EDITOR_ESCAPES)
+    if '"' in escaped:
+        parts = escaped.split('"')
+        escaped = parts[0] + "".join(
+            ("&ldquo;" if n % 2 == 0 else "&rdquo;") + part for n, part in enumerate(parts[1:])
+        )
+    if " per cent" in escaped:
+        escaped = escaped.replace(" per cent", "&nbsp;per cent")
+    return escaped
+
+
+def served_html(stored: str) -> str:
+    """The story HTML as the page prints it (docs/site.md §8.4)."""
+    for entity, plain in SERVER_REPLACEMENTS:
+        stored = stored.replace(entity, plain)
+    return stored
 
 
 @dataclass(frozen=True)
@@ -53,15 +101,15 @@ def paragraph(*parts: str | tuple[str, ...]) -> Block:
     text: list[str] = []
     for part in parts:
         if isinstance(part, str):
-            html.append(enc(part))
+            html.append(stored_html(part))
             text.append(part)
             continue
         kind = part[0]
         if kind == "b":
-            html.append(f"<b>{enc(part[1])}</b>")
+            html.append(f"<b>{stored_html(part[1])}</b>")
             text.append(part[1])
         elif kind == "a":
-            html.append(f'<a href="{enc(part[2])}">{enc(part[1])}</a>')
+            html.append(f'<a href="{enc(part[2])}">{stored_html(part[1])}</a>')
             text.append(part[1])
         elif kind == "img":
             html.append(f'<img src="{enc(part[1])}" alt="" width="600" height="400">')
@@ -76,12 +124,12 @@ def paragraph(*parts: str | tuple[str, ...]) -> Block:
 
 
 def heading(text: str, level: int = 2) -> Block:
-    return Block(f"<h{level}>{enc(text)}</h{level}>", (collapse(text),))
+    return Block(f"<h{level}>{stored_html(text)}</h{level}>", (collapse(text),))
 
 
 def item_list(items: list[str], ordered: bool = False) -> Block:
     tag = "ol" if ordered else "ul"
-    lis = "".join(f"<li>{enc(item)}</li>" for item in items)
+    lis = "".join(f"<li>{stored_html(item)}</li>" for item in items)
     return Block(f"<{tag}>{lis}</{tag}>", tuple(collapse(item) for item in items))
 
 
@@ -90,7 +138,8 @@ def table(rows: list[list[str]], header: bool = True) -> Block:
     html_rows = []
     for index, row in enumerate(rows):
         cell = "th" if header and index == 0 else "td"
-        html_rows.append("<tr>" + "".join(f"<{cell}>{enc(c)}</{cell}>" for c in row) + "</tr>")
+        cells = "".join(f"<{cell}>{stored_html(c)}</{cell}>" for c in row)
+        html_rows.append(f"<tr>{cells}</tr>")
     html = f'<table class="table table-bordered"><tbody>{"".join(html_rows)}</tbody></table>'
     return Block(html, tuple(" | ".join(collapse(c) for c in row) for row in rows))
 
@@ -100,8 +149,12 @@ class ArticleData:
     """One article. Built by the generator, or by hand (e.g. the seed article of docs/site.md §7).
 
     `image` None means the hidden stock figure; for a video it is the poster (None: no poster).
-    `disclaimer` is None, "syndicated" or "inputs". `meta_dates` says whether the itemprop
-    datePublished/dateModified metas are printed (only pre-2023 pages omit them).
+    `disclaimer` is None, "syndicated" or "inputs"; `disclaimer_stored` says the syndication note
+    is part of the stored story, so "bot" agents see it too (docs/site.md §8.4). `meta_dates` says
+    whether the itemprop datePublished/dateModified metas are printed (only pre-2023 pages omit
+    them). `kind` is the article type (KINDS), `subtype` None or OPINION. `sectors` are all the
+    article's sectors in stored order; `sector`, the one the breadcrumb shows, is the first of
+    them by name.
     """
 
     news_id: int
@@ -124,6 +177,11 @@ class ArticleData:
     markup: str = "2026"
     meta_dates: bool = True
     summary: str = ""
+    kind: str = "News"
+    subtype: str | None = None
+    original_source: str | None = None
+    disclaimer_stored: bool = False
+    sectors: tuple[str, ...] = ()
 
     @property
     def section(self) -> str:
@@ -153,6 +211,10 @@ class ArticleData:
     def keywords(self) -> list[str]:
         return self.tags[:15]
 
+    def disclaimer_shown(self, bot: bool) -> bool:
+        """Whether the page prints the disclaimer: "bot" agents see only a stored one."""
+        return self.disclaimer is not None and (not bot or self.disclaimer_stored)
+
     @property
     def body_texts(self) -> list[str]:
         return [text for block in self.blocks for text in block.texts]
@@ -165,13 +227,25 @@ def strip_parentheses(credit: str) -> str:
     return credit
 
 
+def amp_countries(data: ArticleData) -> str:
+    return ", ".join(dict.fromkeys(data.countries))
+
+
+def amp_location(data: ArticleData) -> str | None:
+    return data.location or amp_countries(data) or None
+
+
 def expected_record(
     data: ArticleData,
     variant: str = "desktop",
     bot: bool = False,
     amp_tags: list[str] | None = None,
 ) -> dict:
-    """The record newsbot must produce for this page (README: the record), minus `crawled_at`."""
+    """The record newsbot must produce for this page (README: the record), minus `crawled_at`.
+
+    An AMP page prints the countries after the city in its byline (docs/site.md §8.4), so when there
+    is no city nothing tells the two apart and the countries read as the location.
+    """
     if variant not in ("desktop", "amp"):
         raise ValueError(f"unknown variant {variant!r}")
     amp = variant == "amp"
@@ -198,14 +272,14 @@ def expected_record(
         "subtitle": collapse(data.subtitle) if data.subtitle else None,
         "source": data.source,
         "author": data.author,
-        "location": data.location,
+        "location": amp_location(data) if amp else data.location,
         "created": iso_ist(data.created, seconds),
         "updated": iso_ist(data.modified, seconds),
         "image_url": data.image.url if real_image else None,
         "image_caption": caption,
         "image_credit": credit,
         "body": "\n\n".join(data.body_texts),
-        "syndicated": data.source in WIRE_AGENCIES or (not bot and data.disclaimer is not None),
+        "syndicated": data.source in WIRE_AGENCIES or data.disclaimer_shown(bot),
         "tags": tags,
         "countries": [] if amp else list(dict.fromkeys(data.countries)),  # nor countries
         "language": "en",

@@ -1,34 +1,42 @@
-"""Request routing of the replica: which path answers what, with which status
-(docs/site.md §1, §3)."""
+"""Request routing of the replica: which path answers what, with which status (docs/site.md §1, §3,
+§8.1, §8.2). Paths are case-insensitive, as the site's routes are."""
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, urlsplit
+from datetime import datetime
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from newsbot.replica import faults, pages
-from newsbot.replica.article_page import SOURCE_PAGES
+from newsbot.replica.chrome import EDITIONS
+from newsbot.replica.model import DISCLAIMED_AGENCIES
 from newsbot.replica.text import slug
-from newsbot.replica.website import ReplicaSite
+from newsbot.replica.website import GLOBAL_EDITION, ReplicaSite
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+JSON = "application/json; charset=utf-8"
 _LEADING_DIGITS = re.compile(r"^(\d+)")
 _LABEL = re.compile(r"^[a-z0-9-]+$")
-_DESK_SOURCES = {path.lower(): source for source, path in SOURCE_PAGES.items()}
+_ALL_NEWS = re.compile(r"^/api/search/getallnews/(\d+)/?$")
+_EDITION_PATHS = {name: path for path, name in EDITIONS.items()}
+EDITION_COOKIE = "Edition"
 
 
 @dataclass
 class Response:
-    """An answer. The last four fields are for faults: `delay` seconds before answering;
-    `reset_after` body bytes sent (after a full Content-Length) before the connection is reset;
-    `stream` chunks sent instead of `body`, `length` bytes in all."""
+    """An answer. `date` is the site's clock when it answered (the `Date` header). The last four
+    fields are for faults: `delay` seconds before answering; `reset_after` body bytes sent (after
+    a full Content-Length) before the connection is reset; `stream` chunks sent instead of
+    `body`, `length` bytes in all."""
 
     status: int
     body: bytes = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    date: datetime | None = None
     delay: float = 0.0
     reset_after: int | None = None
     stream: Iterator[bytes] | None = None
@@ -51,6 +59,12 @@ def _error() -> Response:
     return _html(pages.ERROR_PAGE, 500)
 
 
+def _missing() -> Response:
+    """A missing or unpublished article: the code raises a 404 whose error page does not exist,
+    so production answers 500 with an empty body (docs/site.md §8.1, inferred)."""
+    return Response(500, b"", HTML)
+
+
 def _page_number(query: dict[str, list[str]]) -> int:
     try:
         return max(1, int(query.get("page", ["1"])[0]))
@@ -62,20 +76,45 @@ def _user_is_bot(user_agent: str) -> bool:
     return "bot" in user_agent.lower()
 
 
-def _article(
-    site: ReplicaSite, label: str | None, segment: str, query: str, bot: bool, target: str
-) -> Response:
-    """The article routes: only the leading digits of the last segment matter."""
-    match = _LEADING_DIGITS.match(segment)
+def _edition(cookie_header: str) -> str | None:
+    """The `Edition` cookie's value, URL-decoded; None without one."""
+    cookies = SimpleCookie()
+    try:
+        cookies.load(cookie_header)
+    except CookieError:
+        return None
+    morsel = cookies.get(EDITION_COOKIE)
+    return unquote(morsel.value) if morsel else None
+
+
+def _article(site: ReplicaSite, segments: list[str], query: str, bot: bool, target: str):
+    """`/article/<label>/<id…>` and `/article/<digits>`: only the leading digits of the id
+    segment matter; a label-less `/article/<id>-<slug>` fails like a missing article."""
+    if len(segments) == 2:
+        if not segments[1].isdigit():
+            return _missing()
+        return _serve_article(site, int(segments[1]), bot, target)
+    label, match = segments[1].lower(), _LEADING_DIGITS.match(segments[2])
     if not match or not site.has(int(match[1])):
-        # The site raises a 404 that its exception handler turns into a 500.
-        return _error()
+        return _missing()
     news_id = int(match[1])
     data = site.article(news_id)
-    if data.label and (label is None or label == "agency-wire"):
+    # Only `agency-wire` redirects, only for a labelled article, and not when the URL asks for
+    # AMP in any way (`?amp`, `?amp=1`): any other label, even a wrong one, is served.
+    if label == "agency-wire" and data.label and "?amp" not in target:
         suffix = f"?{query}" if query else ""
         return _redirect(f"/article/{data.label}/{slug(news_id, data.title)}{suffix}")
-    variant = "amp" if "amp" in parse_qs(query, keep_blank_values=True) else "desktop"
+    return _serve_article(site, news_id, bot, target)
+
+
+def _serve_article(site: ReplicaSite, news_id: int, bot: bool, target: str) -> Response:
+    if not site.has(news_id):
+        return _missing()
+    # Only a URL ending exactly in `?amp` gets the AMP view; `?amp=1` the desktop page.
+    variant = "amp" if target.endswith("?amp") else "desktop"
+    if variant == "amp" and site.article(news_id).source in DISCLAIMED_AGENCIES:
+        # The AMP view reads a value the controller never sets for these (docs/site.md §8.4).
+        return _missing()
     fault = site.fault_of(news_id)
     if fault:
         return _faulted_article(site, news_id, fault, target, variant, bot)
@@ -141,13 +180,22 @@ def _fault_location(site: ReplicaSite, news_id: int, fault: str, target: str) ->
     return "ftp://127.0.0.1/x"
 
 
-def _detail(site: ReplicaSite, guid: str) -> Response:
-    if site.decoy_url and guid.lower() == site.decoy_guid():
-        return _redirect(site.decoy_article_url(0))
-    news_id = site.id_for_guid(guid)
-    if news_id is None:
-        return _error()
-    return _redirect(f"/article/agency-wire/{slug(news_id, site.title_of(news_id))}")
+def _legacy(site: ReplicaSite, lower: str, query: dict[str, list[str]]) -> Response | None:
+    """`/Home/Detail?id=<GUID>` → `/article/agency-wire/<id-slug>` (which may redirect again);
+    `/Article?id=N` → the article. The path form `/Home/Detail/<GUID>` has no route."""
+    key = query.get("id", [""])[0]
+    if lower == "/home/detail":
+        if site.decoy_url and key.lower() == site.decoy_guid():
+            return _redirect(site.decoy_article_url(0))
+        news_id = site.id_for_guid(key)
+        if news_id is None:
+            return _missing()
+        return _redirect(f"/article/agency-wire/{slug(news_id, site.title_of(news_id))}")
+    if lower == "/article":
+        if not key.isdigit() or not site.has(int(key)):
+            return _missing()
+        return _redirect(site.canonical_path(int(key)))
+    return None
 
 
 def _sitemap(site: ReplicaSite, lower: str, xml: str) -> Response:
@@ -161,68 +209,101 @@ def _sitemap(site: ReplicaSite, lower: str, xml: str) -> Response:
     return Response(200, xml.encode("utf-8"), XML)
 
 
-def _source_listing(
-    site: ReplicaSite, path: str, lower: str, heading: str, sources: list[str], page: int
-) -> Response:
-    fault = site.path_fault(lower)
-    endless = fault == "endless_pagination"
-    junk = site.junk_link_count if fault == "junk_links" and page == 1 else 0
-    return _html(pages.source_listing(site, path, heading, sources, page, endless, junk))
-
-
 def _listing(
-    site: ReplicaSite, path: str, lower: str, query: dict[str, list[str]]
+    site: ReplicaSite, lower: str, query: dict[str, list[str]], edition: str
 ) -> Response | None:
+    """The listings of docs/site.md §3. The pages read the region from the `Edition` cookie; the
+    fragments from their `region` parameter."""
     page = _page_number(query)
-    if lower == "/pti-stories":
-        return _source_listing(site, path, lower, "PTI STORIES", ["PTI"], page)
-    if lower == "/agencywire":
-        return _source_listing(site, path, lower, "AGENCY WIRE", ["PTI", "Reuters", "IANS"], page)
-    if lower in _DESK_SOURCES:
-        source = _DESK_SOURCES[lower]
-        return _source_listing(site, path, lower, f"{source.upper()} STORIES", [source], page)
-    if lower.startswith("/news-source/"):
-        source = unquote(path.split("/", 2)[2])
-        return _source_listing(site, path, lower, source, [source], page)
+    if lower in pages.SOURCE_LISTINGS:
+        fault = site.path_fault(lower)
+        junk = site.junk_link_count if fault == "junk_links" and page == 1 else 0
+        endless = fault == "endless_pagination"
+        return _html(pages.source_listing(site, lower, page, endless, junk))
     if lower.startswith("/stories/"):
         label = lower.split("/", 2)[2]
-        return _html(pages.label_listing(site, label)) if _LABEL.match(label) else _not_found()
+        return _html(pages.label_listing(site, label, edition)) if _LABEL.match(label) else None
+    region = query.get("region", [""])[0]
     if lower == "/home/getnewsitems":
         label = query.get("label", [""])[0].lower()
-        return _html(pages.label_items(site, label, page))
+        return _html(pages.label_items(site, label, region, page))
+    if lower == "/news-analysis":
+        return _html(pages.analysis_listing(site, edition))
+    if lower == "/agencywire/getnewsanalysisitems":
+        return _html(pages.analysis_items(site, region, page))
     return None
 
 
-def handle(site: ReplicaSite, target: str, user_agent: str) -> Response:
+def _all_news(site: ReplicaSite, lower: str) -> Response | None:
+    match = _ALL_NEWS.match(lower)
+    if match is None:
+        return None
+    if site.all_news == "error":
+        return _error()
+    page = int(match[1])
+    if page < 1:
+        return _error()  # a negative skip fails in the database
+    items = pages.all_news(site, page)
+    body = {"data": items, "page": page} if site.all_news == "shape" else items
+    return Response(200, pages.json_text(body).encode(), JSON)
+
+
+def _home(site: ReplicaSite, bot: bool, edition: str | None) -> Response:
+    """A visitor without an `Edition` cookie is geolocated and sent to that edition's page; a
+    "bot" agent is not (docs/site.md §8.1)."""
+    if bot or edition is not None:
+        return _html(pages.home_page(site))
+    chosen = site.geolocated_edition
+    return Response(
+        302,
+        b"",
+        HTML,
+        {
+            "Set-Cookie": f"{EDITION_COOKIE}={quote(chosen)}; path=/",
+            "Location": _EDITION_PATHS.get(chosen, "/"),
+        },
+    )
+
+
+def handle(site: ReplicaSite, target: str, user_agent: str, cookie: str = "") -> Response:
     """Answer one GET for `target` (path and query) as devdiscourse.com would.
 
     The whole answer is computed from one snapshot of the site's clock and breakage, so a
     concurrent `advance()` never mixes two moments in one page.
     """
     site = site.snapshot()
+    response = _answer(site, target, user_agent, cookie)
+    response.date = site.now
+    return response
+
+
+def _answer(site: ReplicaSite, target: str, user_agent: str, cookie: str) -> Response:
     if site.breakage == "http500":
         return _error()
     parts = urlsplit(target)
     path, lower = parts.path, parts.path.lower()
     query = parse_qs(parts.query, keep_blank_values=True)
     bot = _user_is_bot(user_agent)
+    edition = _edition(cookie)
     if lower == "/":
-        return _html(pages.home_page(site))
+        return _home(site, bot, edition)
     if lower == "/robots.txt":
-        return Response(200, pages.ROBOTS.encode(), TEXT)
+        if site.robots is None:
+            return _not_found()  # no route serves it (docs/site.md §8.1)
+        return Response(200, pages.ROBOTS[site.robots].encode(), TEXT)
     if lower == "/sitemap.xml":
         return _sitemap(site, lower, pages.hub_sitemap())
     if lower == "/rss/googlenews":
         return _sitemap(site, lower, pages.news_sitemap(site))
     segments = path.split("/")[1:]
-    if lower.startswith("/article/") and len(segments) in (2, 3):
-        label = segments[1].lower() if len(segments) == 3 else None
-        if label is not None and not _LABEL.match(label):
-            return _not_found()
-        return _article(site, label, segments[-1], parts.query, bot, target)
-    if lower.startswith("/home/detail/") and len(segments) == 3:
-        return _detail(site, segments[2])
-    listing = _listing(site, path, lower, query)
+    if lower.startswith("/article/") and len(segments) in (2, 3) and segments[-1]:
+        return _article(site, segments, parts.query, bot, target)
+    legacy = _legacy(site, lower, query)
+    if legacy is not None:
+        return legacy
+    if lower.startswith("/api/"):
+        return _all_news(site, lower) or _not_found()
+    listing = _listing(site, lower, query, edition or GLOBAL_EDITION)
     if listing is not None:
         return listing
     name = pages.page_name(path)

@@ -5,6 +5,7 @@ import struct
 import sys
 import threading
 import time
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from newsbot.replica.pages import ERROR_PAGE
@@ -14,11 +15,15 @@ from newsbot.replica.website import ReplicaSite
 
 class LoggedRequest(tuple):
     """(method, path_with_query, user_agent), a plain 3-tuple to compare and unpack, with `.at`:
-    the wall-clock time (`time.time()`) at which the request line arrived."""
+    the wall-clock time (`time.time()`) at which the request line arrived, and `.cookie`: its
+    `Cookie` header ("" without one)."""
 
-    def __new__(cls, method: str, path: str, user_agent: str, at: float | None = None):
+    def __new__(
+        cls, method: str, path: str, user_agent: str, at: float | None = None, cookie: str = ""
+    ):
         entry = super().__new__(cls, (method, path, user_agent))
         entry.at = time.time() if at is None else at
+        entry.cookie = cookie
         return entry
 
     @property
@@ -85,12 +90,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         user_agent = self.headers.get("User-Agent", "")
-        self.server.log.append(LoggedRequest(self.command, self.path, user_agent))
+        cookie = self.headers.get("Cookie", "")
+        self.server.log.append(LoggedRequest(self.command, self.path, user_agent, cookie=cookie))
         try:
-            response = handle(self.server.site, self.path, user_agent)
+            response = handle(self.server.site, self.path, user_agent, cookie)
         except Exception:
             # Like production's exception handler: a bug in a page is a 500, not a dead socket.
             response = Response(500, ERROR_PAGE.encode())
+        self._date = response.date
         if response.delay and self.server.stopping.wait(response.delay):
             self.close_connection = True
             return
@@ -126,6 +133,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the site's own clock, as a real server's would be."""
+        moment = getattr(self, "_date", None)
+        if timestamp is not None or moment is None:
+            return super().date_time_string(timestamp)
+        return format_datetime(moment, usegmt=True)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the request log is `.requests`."""

@@ -22,10 +22,12 @@ from newsbot.replica.article_page import (
     render_amp_page,
     render_article_page,
 )
+from newsbot.replica.chrome import EDITIONS
 from newsbot.replica.content import (
     BLOG,
     LABELS,
     MARKUP_WEIGHTS,
+    NEWS_DESK,
     SOURCE_WEIGHTS,
     SOURCES,
     generate,
@@ -34,11 +36,15 @@ from newsbot.replica.content import (
 )
 from newsbot.replica.faults import ARTICLE_MODES, DROP_REASONS, FaultPlan
 from newsbot.replica.faults import expected_outcome as _expected_outcome
-from newsbot.replica.model import ArticleData, expected_record
+from newsbot.replica.model import KINDS, ArticleData, expected_record
 from newsbot.replica.seed_article import PINNED_SEED_ID, seed_article
-from newsbot.replica.text import PRODUCTION, enc, js_slug, slug
+from newsbot.replica.text import IST, PRODUCTION, enc, slug
 
 DEFAULT_NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC)
+LABEL_DAYS = 10
+ANALYSIS_FIRST_DAYS = 2
+ANALYSIS_DAYS = 15
+ANALYSIS_PER_PAGE = 25
 NEWEST_ID_BASE = 3_990_000
 PINNED_OTHER_ID = 806669
 PINNED_IDS = (PINNED_OTHER_ID, PINNED_SEED_ID)
@@ -49,7 +55,13 @@ _TEASER = (
     "Following is a summary of the story and the latest developments as reported by our "
     "correspondents and partner agencies; read the full article on Devdiscourse..."
 )
-ALIAS_FORMS = ("canonical", "js", "wrong-label", "agency-wire", "bare", "detail", "absolute", "amp")
+# The forms in which the site's own pages print links to its articles (docs/site.md §3, §8.1): the
+# canonical path, or the same as an absolute URL. Other forms it answers (wrong labels, JS slugs,
+# `agency-wire`, legacy GUIDs) it does not print.
+LINK_FORMS = ("canonical", "absolute")
+BLOG_KIND = KINDS.index("Blog")
+NEWS_KIND = KINDS.index("News")
+EDITION_NAMES = tuple(EDITIONS.values())
 
 # The update schedule: a share of articles gets one or two updates (each a new `Updated:` time
 # and a changed body), the first 5 min to 36 h after creation, a second 5 min to 6 h later.
@@ -57,9 +69,29 @@ UPDATE_SHARE = 0.25
 SECOND_UPDATE_SHARE = 0.3
 MIN_UPDATE_GAP = 300
 MAX_UPDATE_DELAY = 129_600 + 21_600  # the latest any update comes after creation (42 h)
-SITEMAP_DAYS = 2.5
+# The news sitemap lists articles created since 12:00 server time (IST) two days before today
+# (docs/site.md §3), 500 at most.
+SITEMAP_START_DAYS = 2
+SITEMAP_START_HOUR = 12
 SITEMAP_CAP = 500
 BREAKAGES = (None, "http500", "no_dates")
+# Label and region listings hold only articles with a region ranking that are not sponsored
+# (docs/site.md §3): these shares leave some articles out of every label listing.
+RANKED_SHARE = 0.85
+SPONSORED_SHARE = 0.04
+MAX_RANKING = 50
+DESK_BLOG_SHARE = 0.12
+GLOBAL_EDITION = "Global Edition"
+# robots.txt: None, the inferred default, is no route at all (404: everything allowed).
+ROBOTS_STATES = (None, "allow_api", "disallow_api")
+# /api/Search/GetAllNews: served as specified, failing (500), or in a changed shape.
+ALL_NEWS_STATES = ("ok", "error", "shape")
+
+
+def _unit(seed: int, news_id: int, salt: str) -> float:
+    """A number in [0, 1) fixed by (seed, id, salt): per-article facts that need no generator."""
+    digest = hashlib.blake2b(f"{seed}:{news_id}:{salt}".encode(), digest_size=7).digest()
+    return int.from_bytes(digest, "big") / (1 << 56)
 
 
 def _cumulative(weights: tuple[tuple[str, int], ...]) -> list[int]:
@@ -108,6 +140,7 @@ class _Timeline:
         self.labels = bytearray()
         self.sources = bytearray()
         self.markups = bytearray()
+        self.kinds = bytearray()
         self.by_source: dict[int, list[int]] = {code: [] for code in range(len(SOURCES))}
         self.by_label: dict[int, list[int]] = {}
         self._source_cum = _cumulative(SOURCE_WEIGHTS)
@@ -162,8 +195,18 @@ class _Timeline:
         self.labels.append(label)
         self.sources.append(source)
         self.markups.append(markup)
+        self.kinds.append(self._draw_type(news_id, SOURCES[source]))
         self.by_source[source].append(position)
         self.by_label.setdefault(label, []).append(position)
+
+    def _draw_type(self, news_id: int, source: str) -> int:
+        """An author's post is a Blog, and so is a share of the News Desk's pieces (analyses),
+        which its own listing then leaves out; everything else is News. (LiveBlog: later.)"""
+        if source == BLOG:
+            return BLOG_KIND
+        if source == NEWS_DESK and _unit(self.seed, news_id, "type") < DESK_BLOG_SHARE:
+            return BLOG_KIND
+        return NEWS_KIND
 
     def _next_future(self) -> tuple[int, int, int, int, int, int, int]:
         """The article after the newest one: same rate, bursts and id gaps as the past."""
@@ -228,27 +271,18 @@ class _Timeline:
         code = self.labels[position]
         return None if code == NO_LABEL_CODE else LABELS[code]
 
+    def kind_of(self, position: int) -> str:
+        return KINDS[self.kinds[position]]
+
     def link(self, position: int, form: str) -> str:
-        """A link to the article at `position` in one of the alias forms the site prints."""
+        """A link to the article at `position` in one of the LINK_FORMS the site prints."""
         news_id = self.ids[position]
         title = headline(self.seed, news_id)
-        label = self.label_of(position)
-        canonical = f"/article/{label or 'agency-wire'}/{slug(news_id, title)}"
-        if form == "js":
-            return f"/article/{label or 'agency-wire'}/{js_slug(news_id, title)}"
-        if form == "wrong-label":
-            wrong = LABELS[(LABELS.index(label) + 1) % len(LABELS)] if label else "headlines"
-            return f"/article/{wrong}/{slug(news_id, title)}"
-        if form == "agency-wire":
-            return f"/article/agency-wire/{slug(news_id, title)}"
-        if form == "bare":
-            return f"/article/{slug(news_id, title)}"
-        if form == "detail":
-            return f"/Home/Detail/{guid(self.seed, news_id)}"
+        canonical = f"/article/{self.label_of(position) or 'agency-wire'}/{slug(news_id, title)}"
         if form == "absolute":
             return PRODUCTION + canonical
-        if form == "amp":
-            return canonical + "?amp"
+        if form != "canonical":
+            raise ValueError(f"the site prints no {form!r} links; one of {LINK_FORMS}")
         return canonical
 
     def _pinned_other(self) -> ArticleData:
@@ -280,6 +314,7 @@ class _Timeline:
             SOURCES[self.sources[position]],
             MARKUP_WEIGHTS[self.markups[position]][0],
             links,
+            self.kind_of(position),
         )
 
     def _revise(self, position: int, revision: int) -> ArticleData:
@@ -322,6 +357,16 @@ class ReplicaSite:
 
     `breakage` (None, "http500" or "no_dates") is consulted per request; see BREAKAGES.
 
+    Knobs read per request: `robots` (ROBOTS_STATES: no robots.txt at all, the inferred default;
+    one allowing `/api/`; one disallowing it), `all_news` (ALL_NEWS_STATES: how
+    `/api/Search/GetAllNews` answers) and `geolocated_edition` (the edition a visitor without an
+    `Edition` cookie is given on `/`).
+
+    Listings (docs/site.md §3, §8.2) are queries on the timeline, public so that tests can say
+    what a page must hold: `sitemap_ids`, `source_listing_ids`, `label_listing_ids`,
+    `analysis_listing_ids`, `all_news_ids`. Per article, `kind_of`, `ranking`, `sponsored` and
+    `regional_edition` decide which listings hold it.
+
     Faults (faults.py): `faults={"500_once": 0.03, "404": [3990123], ...}` or `site.faults = ...`
     make chosen articles and discovery pages misbehave, deterministically by (seed, id or path).
     The truth: `fault_of(id)`, `fault_targets(mode)`, `expected_outcome(id)`, `healthy_ids()`.
@@ -335,10 +380,17 @@ class ReplicaSite:
         now: datetime = DEFAULT_NOW,
         faults: dict | None = None,
         decoy_port_url: str | None = None,
+        robots: str | None = None,
+        all_news: str = "ok",
     ) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
+        if robots not in ROBOTS_STATES or all_news not in ALL_NEWS_STATES:
+            raise ValueError(f"robots one of {ROBOTS_STATES}, all_news one of {ALL_NEWS_STATES}")
         self.seed = seed
+        self.robots = robots
+        self.all_news = all_news
+        self.geolocated_edition = "South Asia"
         self.decoy_url = decoy_url.rstrip("/") if decoy_url else None
         # Another port of 127.0.0.1: the target of the `redirect_other_port` fault.
         self.decoy_port_url = decoy_port_url.rstrip("/") if decoy_port_url else None
@@ -639,17 +691,22 @@ class ReplicaSite:
         return rng.randrange(self._count)
 
     def also_read(self, news_id: int) -> list[tuple[str, str]]:
-        """ALSO READ: other articles under every alias form, plus decoy links on some pages."""
+        """ALSO READ: other articles, plus decoy links on some pages."""
         rng = random.Random(f"{self.seed}:{news_id}:also")
         links = []
         for _ in range(rng.randint(4, 6)):
             position = self._random_position(rng)
             title = headline(self.seed, self.id_at(position))
-            links.append((self.link(position, rng.choice(ALIAS_FORMS)), title))
+            links.append((self.link(position, rng.choice(LINK_FORMS)), title))
         if self.decoy_url and rng.random() < 0.2:
             links.append((self.decoy_article_url(rng.randrange(50)), "A story on another host"))
-            links.append((f"/Home/Detail/{self.decoy_guid()}", "An old story that moved away"))
+            links.append((self.legacy_link(self.decoy_guid()), "An old story that moved away"))
         return links
+
+    @staticmethod
+    def legacy_link(guid: str) -> str:
+        """The legacy article link that still answers (a 301): `/Home/Detail?id=<GUID>`."""
+        return f"/Home/Detail?id={guid}"
 
     def newest_positions(self, count: int) -> list[int]:
         return list(range(self._count - 1, max(-1, self._count - 1 - count), -1))
@@ -682,7 +739,7 @@ class ReplicaSite:
         for position in positions:
             news_id = self.id_at(position)
             title = enc(headline(self.seed, news_id))
-            form = rng.choice(("canonical", "canonical", "absolute", "js", "amp"))
+            form = rng.choice(("canonical", "canonical", "absolute"))
             extra = f"<p>{title}. {_TEASER}</p>" if teaser else ""
             thumb = f"https://devdiscourse.blob.core.windows.net/devnews/thumb_{news_id}.jpg"
             items.append(
@@ -695,19 +752,57 @@ class ReplicaSite:
         heading_html = f'<h2 class="section-title3">{heading}</h2>'
         return f'<div class="sidebar-block">{heading_html}{"".join(items)}</div>'
 
-    # -- queries for listings and sitemaps ------------------------------------------------------
+    # -- what puts an article in a listing -------------------------------------------------------
+
+    def kind_of(self, news_id: int) -> str:
+        """The article type (model.KINDS)."""
+        if news_id in self._pinned:
+            return self._pinned[news_id].kind
+        return self._timeline.kind_of(self._position_of(news_id))
+
+    def ranking(self, news_id: int) -> int | None:
+        """The article's region ranking (1 ranks first), or None: it carries none."""
+        if news_id in self._pinned or _unit(self.seed, news_id, "ranked") >= RANKED_SHARE:
+            return None
+        return 1 + int(_unit(self.seed, news_id, "ranking") * MAX_RANKING)
+
+    def sponsored(self, news_id: int) -> bool:
+        return _unit(self.seed, news_id, "sponsored") < SPONSORED_SHARE
+
+    def regional_edition(self, news_id: int) -> str:
+        """The one edition besides the Global Edition whose region listings hold the article."""
+        return EDITION_NAMES[int(_unit(self.seed, news_id, "edition") * len(EDITION_NAMES))]
+
+    def in_region(self, news_id: int, region: str) -> bool:
+        """Whether a region's listings can show the article (ranking aside)."""
+        return region == GLOBAL_EDITION or region == self.regional_edition(news_id)
+
+    def modified_at(self, news_id: int) -> datetime:
+        """The last modification at `now` (creation for an article never updated)."""
+        if news_id in self._pinned:
+            return self._pinned[news_id].modified
+        position = self._position_of(news_id)
+        return datetime.fromtimestamp(self._timeline.modified(position, self._clock[1]), UTC)
+
+    # -- listings and sitemaps ------------------------------------------------------------------
 
     def _visible(self, positions: list[int]) -> list[int]:
         """The part of an ascending position list that exists at `now`."""
         return positions[: bisect.bisect_left(positions, self._count)]
 
-    def window(self, positions: list[int], days: float) -> list[int]:
-        """Positions created within `days` before now (and not after it), newest first."""
-        cutoff = _timestamp(self.now - timedelta(days=days))
-        created = self._timeline.created
+    def _created_since(self, positions: list[int], moment: datetime | None) -> list[int]:
+        """The part of an ascending position list created in [moment, now] (all if None)."""
         end = bisect.bisect_left(positions, self._count)
-        start = bisect.bisect_left(positions, cutoff, 0, end, key=lambda p: created[p])
-        return positions[start:end][::-1]
+        if moment is None:
+            return positions[:end]
+        created = self._timeline.created
+        start = bisect.bisect_left(positions, _timestamp(moment), 0, end, key=lambda p: created[p])
+        return positions[start:end]
+
+    def _by_modification(self, positions: list[int]) -> list[int]:
+        """Newest modified first; ties: newest id first."""
+        moment, modified = self._clock[1], self._timeline.modified
+        return sorted(positions, key=lambda p: (modified(p, moment), p), reverse=True)
 
     def positions_of_source(self, source: str) -> list[int]:
         if source not in SOURCES:
@@ -715,13 +810,9 @@ class ReplicaSite:
         return self._visible(self._timeline.by_source[SOURCES.index(source)])
 
     def positions_of_label(self, label: str) -> list[int]:
-        if label == "agency-wire":
-            code = NO_LABEL_CODE
-        elif label in LABELS:
-            code = LABELS.index(label)
-        else:
+        if label not in LABELS:
             return []
-        return self._visible(self._timeline.by_label.get(code, []))
+        return self._visible(self._timeline.by_label.get(LABELS.index(label), []))
 
     def created_at(self, news_id: int) -> datetime:
         if news_id in self._pinned:
@@ -731,11 +822,74 @@ class ReplicaSite:
     def pinned_ids(self) -> list[int]:
         return list(PINNED_IDS)
 
-    def sitemap_positions(self) -> list[int]:
-        """Created within 2.5 days, newest modified first (ties: newest id), at most 500."""
+    def sitemap_window_start(self) -> datetime:
+        """12:00 IST two days before today (server time, IST; docs/site.md §3)."""
+        today = self.now.astimezone(IST).date() - timedelta(days=SITEMAP_START_DAYS)
+        start = datetime(today.year, today.month, today.day, SITEMAP_START_HOUR, tzinfo=IST)
+        return start.astimezone(UTC)
+
+    def sitemap_ids(self) -> list[int]:
+        """The news sitemap: articles created since `sitemap_window_start`, and the two pinned old
+        ones, newest modified first (ties: newest id), cut to 500. The pinned ones sort in by
+        their own, old, modification, so they are cut whenever 500 newer exist."""
         timeline, moment = self._timeline, self._clock[1]
-        cutoff = _timestamp(self.now - timedelta(days=SITEMAP_DAYS))
-        start = bisect.bisect_left(timeline.created, cutoff, 0, self._count)
-        recent = range(start, self._count)
-        keyed = sorted(((timeline.modified(p, moment), p) for p in recent), reverse=True)
-        return [p for _, p in keyed[:SITEMAP_CAP]]
+        start = bisect.bisect_left(
+            timeline.created, _timestamp(self.sitemap_window_start()), 0, self._count
+        )
+        keyed = [(timeline.modified(p, moment), timeline.ids[p]) for p in range(start, self._count)]
+        keyed += [(_timestamp(data.modified), news_id) for news_id, data in self._pinned.items()]
+        keyed.sort(reverse=True)
+        return [news_id for _, news_id in keyed[:SITEMAP_CAP]]
+
+    def source_listing_ids(
+        self, sources: tuple[str, ...], days: float | None, by_modification: bool = False
+    ) -> list[int]:
+        """`/pti-stories`, `/AgencyWire`, `/devdiscourse-stories`: articles of type News from
+        `sources` created within `days` (None: no window), newest created (or modified) first."""
+        since = self.now - timedelta(days=days) if days is not None else None
+        kinds = self._timeline.kinds
+        positions = [
+            p
+            for source in sources
+            for p in self._created_since(self.positions_of_source(source), since)
+            if kinds[p] == NEWS_KIND
+        ]
+        if by_modification:
+            positions = self._by_modification(positions)
+        else:
+            positions.sort(reverse=True)
+        return [self.id_at(p) for p in positions]
+
+    def label_listing_ids(self, label: str, region: str) -> list[int]:
+        """A label listing in full (docs/site.md §3): articles of the last 10 days with a region
+        ranking, not sponsored, sorted by modification day (UTC, as stored), newest first, then
+        by ranking; ties by newest id. So the listing is not in time order."""
+        since = self.now - timedelta(days=LABEL_DAYS)
+        moment, modified = self._clock[1], self._timeline.modified
+        keyed = []
+        for position in self._created_since(self.positions_of_label(label), since):
+            news_id = self.id_at(position)
+            ranking = self.ranking(news_id)
+            if ranking is None or self.sponsored(news_id) or not self.in_region(news_id, region):
+                continue
+            day = modified(position, moment) // 86_400
+            keyed.append((-day, ranking, -news_id))
+        keyed.sort()
+        return [-news_id for _, _, news_id in keyed]
+
+    def analysis_listing_ids(self, region: str, page: int) -> list[int]:
+        """A page of `/news-analysis` (docs/site.md §3): every source and type of the region, newest
+        modified first, 25 a page; page 1 is drawn from the last 2 days, later pages from the
+        last 15 (so the first 25 of the 15 days appear on no page unless also on page 1)."""
+        days = ANALYSIS_FIRST_DAYS if page == 1 else ANALYSIS_DAYS
+        positions = self._created_since(range(self._count), self.now - timedelta(days=days))
+        chosen = [p for p in positions if self.in_region(self.id_at(p), region)]
+        ordered = self._by_modification(chosen)
+        first = (page - 1) * ANALYSIS_PER_PAGE
+        return [self.id_at(p) for p in ordered[first : first + ANALYSIS_PER_PAGE]]
+
+    def all_news_ids(self) -> list[int]:
+        """`/api/Search/GetAllNews` in full: every article, newest created first (the pinned old
+        ones last)."""
+        newest_first = [self.id_at(p) for p in range(self._count - 1, -1, -1)]
+        return newest_first + sorted(self._pinned, key=self.created_at, reverse=True)

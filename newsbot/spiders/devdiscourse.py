@@ -1,21 +1,33 @@
 """The `devdiscourse` spider: discover article URLs, fetch what is new or changed, extract it.
 
-Discovery (docs/site.md §3) starts from fixed roots: the Google News sitemap, the first page of the
-PTI, News Desk and agency listings, and `/stories/<label>` for each watched label. With a seen
-store (newsbot/state.py), an article is fetched only when its id is unknown or its sitemap
-`lastmod` is later than the stored `updated`, and a listing's next page only while the current
-page has not yet reached a stored article; so an unchanged re-run costs one request per root.
-`-a full=1` ignores the store for discovery. Extraction is newsbot/extract.py.
+Discovery follows how the site works (docs/site.md §3, §8; the rules are newsbot/discovery.py):
+- `/api/Search/GetAllNews`, every published article newest created first, when robots.txt allows
+  it: an ordinary run pages it back until it meets the store (and through any gap an earlier run
+  left), and requests each new article at its labelled URL straight away;
+- the Google News sitemap: new articles and exact modification times of the last 36-60 hours;
+- listings ordered by modification, for updates of older articles: `/news-analysis`'s fragments
+  (relative times), `/devdiscourse-stories` (order against the store), and page 1 of each label's
+  fragment (`region=Global Edition`: an empty region answers nothing);
+- when GetAllNews is disallowed, fails or changes shape, `/pti-stories` and `/AgencyWire` (by
+  creation) stand in for it, paged back while new: counted and logged once.
+An article is fetched when its id is unknown, or when a source says it was modified after what
+the store holds; `-a full=1` fetches everything it finds. Links on article pages (sidebars,
+ALSO READ, the story's own links) are not followed: they name articles the sources above list
+anyway, or old ones outside this run's reach, so on an ordinary run they are only revisits.
+Extraction is newsbot/extract.py.
 """
 
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import scrapy
 from lxml import etree
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
@@ -24,20 +36,88 @@ from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
+from newsbot.discovery import (
+    AllNewsItem,
+    AllNewsWalk,
+    Gap,
+    ListingItem,
+    ListingWalk,
+    Order,
+    ShapeChanged,
+    Stored,
+    read_all_news,
+    relative_span,
+    server_time,
+)
 from newsbot.extract import extract_article, is_article_page
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
-from newsbot.processors import parse_datetime
+from newsbot.processors import IST, parse_datetime
 from newsbot.state import RunState
 from newsbot.store import SeenStore
 
 NEWS_SITEMAP = "/RSS/GoogleNews"
-# Server-rendered listings with `?page=N` and a `Page X of Y` pager.
-PAGED_LISTINGS = ("/pti-stories", "/devdiscourse-stories", "/AgencyWire")
-# `/stories/<label>` renders page 1; later pages come as HTML fragments from this endpoint.
-LABEL_FRAGMENTS = "/Home/GetNewsItems"
-# Always in the news sitemap, whatever their age (docs/site.md §3): not a sign of its window.
+ALL_NEWS = "/api/Search/GetAllNews/{page}"
+ALL_NEWS_RE = re.compile(r"^/api/Search/GetAllNews/(?P<page>\d+)$")
+# The sitemap holds at most 500 entries, created since 12:00 IST two days before today; two old
+# articles sort in by their own (old) modification before the cut, so they show only when fewer
+# than 500 newer exist, and say nothing about the window (docs/site.md §3).
+SITEMAP_CAP = 500
+SITEMAP_START = (2, 12)  # days before today, hour (IST)
 PINNED_SITEMAP_IDS = frozenset({809210, 806669})
+# The region the fragments are asked for: the edition a client without a cookie sees.
+REGION = quote("Global Edition")
+# Page 1 of `/news-analysis` is drawn from 2 days and later pages from 15 (docs/site.md §3).
+ANALYSIS_PAGE_SIZE = 25
+# A failing GetAllNews is not worth three retries: the run falls back, and a 5xx answer retried
+# three times would weigh on the health check's 5xx share.
+ALL_NEWS_RETRIES = 1
+MARK_GAP = "allnews_gap"
+MARK_SINCE = "listings_since"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An HTML listing: its name, the URL of page N, and how it is ordered."""
+
+    name: str
+    page_path: str
+    order: Order
+
+    def path(self, page: int) -> str:
+        return self.page_path.format(page=page)
+
+
+PTI_STORIES = Listing("/pti-stories", "/pti-stories?page={page}", Order.CREATED)
+AGENCY_WIRE = Listing("/AgencyWire", "/AgencyWire?page={page}", Order.CREATED)
+# Its pager links /pti-stories by mistake (docs/site.md §3): page URLs are built here.
+NEWS_DESK = Listing("/devdiscourse-stories", "/devdiscourse-stories?page={page}", Order.MODIFIED)
+NEWS_ANALYSIS = Listing(
+    "/news-analysis",
+    f"/AgencyWire/GetNewsAnalysisItems?region={REGION}&type=&page={{page}}",
+    Order.MODIFIED,
+)
+
+# A label's items come as HTML fragments from this endpoint (`/stories/<label>` shows only 5).
+LABEL_FRAGMENTS = "/Home/GetNewsItems"
+
+
+def label_listing(label: str) -> Listing:
+    """A label's fragment, page 1 included: `/stories/<label>` itself shows only 5 items."""
+    query = f"sector=&region={REGION}&country=&tag=&page={{page}}&cat=&label={quote(label)}"
+    return Listing(f"/stories/{label}", f"{LABEL_FRAGMENTS}?{query}", Order.DAY_THEN_RANKING)
+
+
+def listing_of(path: str, query: dict[str, list[str]]) -> Listing | None:
+    """The listing a page at `path` (with `query`) belongs to: the page itself or a fragment of
+    it; None for no listing. For `scrapy parse`, which names a page, not a callback."""
+    for listing in (PTI_STORIES, AGENCY_WIRE, NEWS_DESK, NEWS_ANALYSIS):
+        if path in (listing.name, urlsplit(listing.page_path).path):
+            return listing
+    label = path.removeprefix("/stories/") if path.startswith("/stories/") else ""
+    if path == LABEL_FRAGMENTS:
+        label = query.get("label", [""])[0]
+    return label_listing(label) if urls.LABEL_RE.match(label) else None
 
 
 class DevdiscourseSpider(scrapy.Spider):
@@ -49,11 +129,27 @@ class DevdiscourseSpider(scrapy.Spider):
         self.base_url = self.arguments.base_url
         self.max_pages = self.arguments.max_pages
         self.store: SeenStore | None = None
-        # Ids (or legacy URLs) requested in this run: each once, and no more than the budget.
+        # Ids requested in this run: each once, and no more than the budget; and those answered
+        # (or lost for good) so far.
         self.requested: set[str] = set()
+        self.answered: set[str] = set()
         self.article_budget = 0
-        # A full re-crawl, or a first run (nothing stored): every root is walked to max_pages.
+        # A full re-crawl, or a first run (nothing stored): every source walked to max_pages.
         self.walks_everything = True
+        self.all_news = AllNewsWalk(gap=None, floor=None, walks_everything=True)
+        # When the last finished run began (server time): listings are read back to it.
+        self.since: datetime | None = None
+        # Ids whose modification time the news sitemap stated.
+        self.announced: set[str] = set()
+        # Why the run discovers without GetAllNews, once it does.
+        self.fallen_back: str | None = None
+        # The server's clock when this run's first page came, and whether the run got to its
+        # end with every modification-ordered listing read: what the next run reads back to.
+        self.began: datetime | None = None
+        self.listings_read_back: datetime | None = None
+        self.listing_failed = False
+        self.finished = False
+        self.robots = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -61,6 +157,8 @@ class DevdiscourseSpider(scrapy.Spider):
         # Here, not in start(): `scrapy parse` replaces start() and still follows links.
         spider.article_budget = crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -69,38 +167,116 @@ class DevdiscourseSpider(scrapy.Spider):
         self.walks_everything = (
             self.arguments.full or self.store is None or self.store.newest_id() is None
         )
-        yield scrapy.Request(
-            self.site_url(NEWS_SITEMAP), callback=self.parse_sitemap, errback=self.request_failed
+        marks = self.store.marks() if self.store is not None else {}
+        floor = self.newest_stored_creation()
+        self.all_news = AllNewsWalk(
+            gap=Gap.parse(marks.get(MARK_GAP)), floor=floor, walks_everything=self.walks_everything
         )
-        for path in PAGED_LISTINGS:
-            yield self.listing_request(path, page=1)
-        for label in self.arguments.sections:
-            yield scrapy.Request(
-                self.site_url(f"/stories/{label}"),
-                callback=self.parse_label_listing,
-                errback=self.request_failed,
-                cb_kwargs={"label": label, "page": 1},
-            )
+        if not self.walks_everything:
+            # A store kept before the mark existed: the last run began after its newest article
+            # was created, so reading back to that creation reads back far enough.
+            self.since = _moment(marks.get(MARK_SINCE)) or floor
+        if state is not None:
+            state.marks_source = self.final_marks
+        yield scrapy.Request(
+            self.site_url(NEWS_SITEMAP), callback=self.parse_sitemap, errback=self.sitemap_failed
+        )
+        yield self.all_news_request(1)
+        yield self.listing_request(NEWS_DESK, 1, self.walk(NEWS_DESK))
 
-    # -- what to fetch ---------------------------------------------------------------------------
+    def after_sitemap(self) -> Iterator[scrapy.Request]:
+        """The listings with relative times, once the sitemap's exact times are known."""
+        yield self.listing_request(NEWS_ANALYSIS, 1, self.walk(NEWS_ANALYSIS))
+        for label in self.arguments.sections:
+            listing = label_listing(label)
+            yield self.listing_request(listing, 1, self.walk(listing))
+
+    # -- what the store knows ---------------------------------------------------------------------
+
+    def stored(self, news_id: str) -> Stored | None:
+        """What the store holds for an article (None: unknown; everything is, under `full=1`)."""
+        if self.arguments.full or self.store is None:
+            return None
+        row = self.store.get(news_id)
+        updated = parse_datetime(row.updated) if row is not None else None
+        return Stored(updated) if updated is not None else None
 
     def is_known(self, news_id: str) -> bool:
-        return self.store is not None and self.store.get(news_id) is not None
+        return self.stored(news_id) is not None
+
+    def newest_stored_creation(self) -> datetime | None:
+        newest_id = self.store.newest_id() if self.store is not None else None
+        newest = self.store.get(newest_id) if newest_id is not None else None
+        return parse_datetime(newest.created or "") if newest is not None else None
 
     def wants(self, news_id: str, lastmod: datetime | None = None) -> bool:
         """Fetch an article unless the store has it and no later modification is announced.
 
         `lastmod` is compared to the minute: the byline, which `updated` comes from, has none.
         """
-        if self.arguments.full or self.store is None:
-            return True
-        stored = self.store.get(news_id)
+        stored = self.stored(news_id)
         if stored is None:
             return True
-        known = parse_datetime(stored.updated)
-        if lastmod is None or known is None:
+        if lastmod is None:
             return False
-        return lastmod.replace(second=0, microsecond=0) > known.replace(second=0, microsecond=0)
+        minute = lastmod.replace(second=0, microsecond=0)
+        return minute > stored.updated.replace(second=0, microsecond=0)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def site_url(self, path: str) -> str:
+        return self.base_url + path
+
+    def all_news_request(self, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.site_url(ALL_NEWS.format(page=page)),
+            callback=self.parse_all_news,
+            errback=self.all_news_failed,
+            cb_kwargs={"page": page},
+            # Deeper pages wait for the articles already found: the queue stays short.
+            priority=0 if page == 1 else -1,
+            meta={"max_retry_times": ALL_NEWS_RETRIES},
+        )
+
+    def walk(self, listing: Listing) -> ListingWalk:
+        return ListingWalk(
+            listing.order,
+            lookup=self.stored,
+            since=self.since,
+            announced=frozenset(self.announced),
+            everything=self.walks_everything,
+        )
+
+    def listing_request(self, listing: Listing, page: int, walk: ListingWalk) -> scrapy.Request:
+        return scrapy.Request(
+            self.site_url(listing.path(page)),
+            callback=self.parse_listing,
+            errback=self.listing_failed_for_good,
+            cb_kwargs={"listing": listing, "page": page, "walk": walk},
+            priority=0 if page == 1 else -1,
+        )
+
+    def budget_left(self) -> bool:
+        return len(self.requested) < self.article_budget
+
+    def article_request(self, url: str, news_id: str, origin: str) -> scrapy.Request | None:
+        """A request for an article page, once per id per run, within NEWSBOT_MAX_ARTICLES."""
+        if news_id in self.requested:
+            return None
+        if not self.budget_left():
+            self.crawler.stats.inc_value(keys.OVER_BUDGET)
+            return None
+        self.requested.add(news_id)
+        self.crawler.stats.inc_value(keys.discovery_requests(origin))
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.request_failed, meta={"news_id": news_id}
+        )
+
+    def note_server_time(self, response: Response) -> datetime:
+        """The server's clock for this response (ours if it sent none)."""
+        moment = server_time(response.headers.get("Date")) or datetime.now(UTC)
+        self.began = moment if self.began is None else min(self.began, moment)
+        return moment
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -108,45 +284,24 @@ class DevdiscourseSpider(scrapy.Spider):
         """The callback for a page requested without one (`scrapy parse <URL>` without `-c`):
         the one the crawl itself would use for that kind of URL."""
         parts = urlsplit(response.url)
-        query = parse_qs(parts.query)
+        path, query = parts.path, parse_qs(parts.query)
         pages = query.get("page", ["1"])
         page = int(pages[0]) if pages[0].isdigit() else 1
-        if urls.news_id(response.url) or urls.is_legacy_article_url(response.url):
+        if urls.news_id(response.url):
             return self.parse_article(response)
-        if parts.path.lower() == NEWS_SITEMAP.lower():  # the site matches it in any case
+        if path.lower() == NEWS_SITEMAP.lower():  # the site matches it in any case
             return self.parse_sitemap(response)
-        if parts.path in PAGED_LISTINGS:
-            return self.parse_listing(response, path=parts.path, page=page)
-        label = parts.path.removeprefix("/stories/") if parts.path.startswith("/stories/") else ""
-        if parts.path == LABEL_FRAGMENTS:
-            label = query.get("label", [""])[0]
-        if urls.LABEL_RE.match(label):
-            return self.parse_label_listing(response, label=label, page=page)
+        if match := ALL_NEWS_RE.match(path):
+            return self.parse_all_news(response, page=int(match["page"]))
+        if (listing := listing_of(path, query)) is not None:
+            return self.parse_listing(response, listing=listing, page=page, walk=self.walk(listing))
         self.logger.warning("No callback for %s: not an article, listing or sitemap", response.url)
         return ()
 
-    def site_url(self, path: str) -> str:
-        return self.base_url + path
-
-    def listing_request(self, path: str, page: int) -> scrapy.Request:
-        return scrapy.Request(
-            self.site_url(f"{path}?page={page}"),
-            callback=self.parse_listing,
-            errback=self.request_failed,
-            cb_kwargs={"path": path, "page": page},
-        )
-
-    def label_fragment_request(self, label: str, page: int) -> scrapy.Request:
-        query = {"sector": "", "region": "", "country": "", "tag": "", "page": page, "cat": ""}
-        query["label"] = label
-        return scrapy.Request(
-            self.site_url(f"{LABEL_FRAGMENTS}?{urlencode(query)}"),
-            callback=self.parse_label_listing,
-            errback=self.request_failed,
-            cb_kwargs={"label": label, "page": page},
-        )
+    # -- the news sitemap ------------------------------------------------------------------------
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        now = self.note_server_time(response)
         entries = self.sitemap_entries(response)
         self.crawler.stats.inc_value(keys.SITEMAP_ENTRIES, len(entries))
         modified = []
@@ -156,13 +311,20 @@ class DevdiscourseSpider(scrapy.Spider):
             if news_id is None:
                 continue
             lastmod = parse_datetime(entry.get("lastmod") or "")
-            if int(news_id) not in PINNED_SITEMAP_IDS and lastmod is not None:
-                modified.append(lastmod)
-            wanted = self.wants(news_id, lastmod)
-            if wanted and (request := self.article_request(urls.desktop_url(url), news_id)):
-                self.crawler.stats.inc_value(keys.discovery_requests("sitemap"))
+            if lastmod is not None:
+                self.announced.add(news_id)
+                if int(news_id) not in PINNED_SITEMAP_IDS:
+                    modified.append(lastmod)
+            if self.wants(news_id, lastmod) and (
+                request := self.article_request(urls.requestable_url(url), news_id, "sitemap")
+            ):
                 yield request
-        self.check_sitemap_window(modified)
+        self.check_sitemap_window(modified, len(entries), now)
+        yield from self.after_sitemap()
+
+    def sitemap_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.request_failed(failure)
+        yield from self.after_sitemap()
 
     def sitemap_entries(self, response: Response) -> list[dict]:
         """The news sitemap's `<url>` entries; none when it is not one. Scrapy's parser neither
@@ -180,73 +342,178 @@ class DevdiscourseSpider(scrapy.Spider):
             self.logger.warning("Unreadable news sitemap %s: %s", response.url, problem)
         return entries
 
-    def check_sitemap_window(self, modified: list[datetime]) -> None:
-        """Notice when more changed since the last run than the sitemap's 500 entries hold.
+    def check_sitemap_window(self, modified: list[datetime], count: int, now: datetime) -> None:
+        """Notice when the sitemap no longer reaches back to the newest stored article.
 
-        The sitemap lists the most recently modified articles. If even its oldest modification
-        is later than the creation of the newest stored article, articles created in between
-        may have been pushed out of it. The listings are then walked back until they reach stored
-        articles, which the paging rule in `listing_pages_on` already does; this makes the gap
-        visible in the log and the stats.
+        It lists articles created since 12:00 IST two days before today, newest modified first,
+        cut to 500. A new article (created after the newest stored one) is missing from it if it
+        was created before that window opened, or, when the cut was reached, if it was last
+        modified before the oldest entry left. New articles then come from GetAllNews, or from
+        the creation-ordered listings paged back while new; this makes the overrun visible.
         """
-        newest_id = self.store.newest_id() if self.store is not None else None
-        newest = self.store.get(newest_id) if newest_id is not None else None
-        newest_created = parse_datetime(newest.created or "") if newest is not None else None
-        if modified and newest_created is not None and min(modified) > newest_created:
+        floor = self.all_news.floor
+        if floor is None:
+            return
+        today = now.astimezone(IST).date() - timedelta(days=SITEMAP_START[0])
+        covered = datetime(today.year, today.month, today.day, SITEMAP_START[1], tzinfo=IST)
+        if count >= SITEMAP_CAP and modified:
+            covered = max(covered, min(modified))
+        if covered > floor:
             self.crawler.stats.set_value(keys.SITEMAP_OVERRUN, 1)
             self.logger.warning(
-                "News sitemap window overrun: its oldest entry was modified %s, after the newest "
-                "stored article %s was created; paging back through the listings",
-                min(modified).isoformat(),
-                newest_id,
+                "News sitemap window overrun: it covers articles since %s, after the newest "
+                "stored article was created (%s); new articles come from %s",
+                covered.isoformat(),
+                floor.isoformat(),
+                "the listings, paged back" if self.fallen_back else "GetAllNews",
             )
 
-    def parse_listing(self, response: Response, path: str, page: int) -> Iterator[scrapy.Request]:
-        if self.listing_pages_on(response, page):
-            yield self.listing_request(path, page + 1)
-        yield from self.follow_articles(response, "listing")
+    # -- the complete listing: GetAllNews ----------------------------------------------------------
 
-    def parse_label_listing(
-        self, response: Response, label: str, page: int
+    def parse_all_news(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        self.note_server_time(response)
+        try:
+            items = read_all_news(response.body)
+        except ShapeChanged as error:
+            yield from self.fall_back("api_shape", f"{response.url} changed shape: {error}", page)
+            return
+        self.crawler.stats.inc_value(keys.ALLNEWS_ITEMS, len(items))
+        walk, met_store = self.all_news, False
+        for item in items:
+            if self.is_known(item.news_id):
+                met_store = True
+            elif not self.budget_left() and item.news_id not in self.requested:
+                self.crawler.stats.inc_value(keys.OVER_BUDGET)
+                walk.stop_at(item.created)
+                break
+            else:
+                request = self.article_request(self.all_news_url(item), item.news_id, "allnews")
+                if request is not None:
+                    yield request
+                if item.news_id not in self.answered:  # by whichever source asked for it
+                    walk.pending[item.news_id] = item.created
+            walk.reached = item.created
+        more = walk.pages_on(items, met_store)
+        if more and (not self.walks_everything or page < self.max_pages):
+            yield self.all_news_request(page + 1)
+        else:
+            walk.finished = walk.stopped_at is None
+
+    def all_news_url(self, item: AllNewsItem) -> str:
+        """The labelled URL, so that the site need not redirect (no label: `agency-wire`)."""
+        return self.site_url(urls.article_path(item.news_id, item.label, item.title))
+
+    def all_news_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        page = failure.request.cb_kwargs["page"]
+        if failure.check(IgnoreRequest) and self.disallowed(failure.request.url):
+            yield from self.fall_back("api_disallowed", "robots.txt disallows it", page)
+            return
+        self.count_loss(failure.request, failure_reason(failure))
+        yield from self.fall_back("api_failed", f"{failure.request.url}: {failure.value}", page)
+
+    def robots_parsed(self, robotparser, request) -> None:
+        """Scrapy's RobotsTxtMiddleware parsed robots.txt: keep its parser to tell why a request
+        was refused."""
+        self.robots = robotparser
+
+    def disallowed(self, url: str) -> bool:
+        settings = self.crawler.settings
+        agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT")
+        return self.robots is not None and not self.robots.allowed(url, agent)
+
+    def fall_back(self, reason: str, why: str, page: int) -> Iterator[scrapy.Request]:
+        """Discover without GetAllNews: the sitemap and the listings by creation stand in."""
+        if page > 1:
+            self.all_news.stop_at(self.all_news.reached)
+        self.crawler.stats.inc_value(keys.fallback(reason))
+        if self.fallen_back is not None:
+            return
+        self.fallen_back = reason
+        log = self.logger.info if reason == "api_disallowed" else self.logger.warning
+        log("Not using GetAllNews (%s): discovering from the sitemap and the HTML listings", why)
+        for listing in (PTI_STORIES, AGENCY_WIRE):
+            yield self.listing_request(listing, 1, self.walk(listing))
+
+    # -- HTML listings ---------------------------------------------------------------------------
+
+    def parse_listing(
+        self, response: Response, listing: Listing, page: int, walk: ListingWalk
     ) -> Iterator[scrapy.Request]:
-        if self.listing_pages_on(response, page):
-            yield self.label_fragment_request(label, page + 1)
-        yield from self.follow_articles(response, "listing")
-
-    def listing_pages_on(self, response: Response, page: int) -> bool:
-        """Whether to fetch the next page: items left, pages left, and no stored article met yet.
-
-        Listings run newest first, so once a page holds an article the store knows, every later
-        page holds older, known ones.
-        """
-        items = [urls.news_id(response.urljoin(href)) for href in self.listing_items(response)]
-        items = [news_id for news_id in items if news_id]
+        now = self.note_server_time(response)
+        items = self.listing_items(response, now)
         self.crawler.stats.inc_value(keys.LISTING_LINKS, len(items))
-        if not items or page >= self.max_pages:
-            return False
-        return self.walks_everything or not any(self.is_known(news_id) for news_id in items)
+        wanted, more = walk.consider(items)
+        for item in wanted:
+            if self.is_known(item.news_id):
+                self.crawler.stats.inc_value(keys.LISTING_CHANGED)
+            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            if request is not None:
+                yield request
+        if listing is NEWS_ANALYSIS and page == 1 and len(items) >= ANALYSIS_PAGE_SIZE:
+            self.read_analysis_back_to(items[-1])
+        if more and page < self.max_pages:
+            yield self.listing_request(listing, page + 1, walk)
+        elif more and not self.walks_everything:
+            self.crawler.stats.inc_value(keys.LISTING_CUT)
+            self.logger.info(
+                "%s read to page %d: older changes wait for `full=1`", listing.name, page
+            )
 
-    def listing_items(self, response: Response) -> list[str]:
+    def read_analysis_back_to(self, last: ListingItem) -> None:
+        """Page 1 of `/news-analysis` is drawn from 2 days, later pages from 15: what would be
+        the first 25 of those 15 days shows on no page. The next run reads back to page 1's last
+        item, by when those have moved below the 25th place."""
+        if last.modified is not None:
+            self.listings_read_back = last.modified.earliest
+
+    def listing_items(self, response: Response, now: datetime) -> list[ListingItem]:
+        """The listing's own items (not its sidebars'), in either item markup, with the times
+        they show; links to other sites or to no article are left out."""
         if not hasattr(response, "xpath"):
             return []
-        return response.xpath(css.LISTING_ITEMS).getall()
+        for layout in css.LISTING_LAYOUTS:
+            if nodes := response.xpath(layout.items):
+                break
+        else:
+            return []
+        items = []
+        for node in nodes:
+            href = (node.xpath(layout.link).get() or "").strip()
+            url = urls.onto_base(response.urljoin(href), self.base_url) if href else ""
+            news_id = urls.news_id(url)
+            if news_id is None or urls.origin(url) != urls.origin(self.base_url):
+                continue
+            time = " ".join("".join(node.xpath(layout.time).getall()).split())
+            items.append(ListingItem(news_id, url, relative_span(time, now) if time else None))
+        return items
 
-    def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
+    def listing_failed_for_good(self, failure: Failure) -> None:
+        if failure.request.cb_kwargs["listing"].order is not Order.CREATED:
+            self.listing_failed = True  # the next run reads it back further
+        self.request_failed(failure)
+
+    # -- articles --------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Article]:
         # Every article page tried, answered or lost for good (`request_failed`): the health
         # check's denominator for "yielded no valid record".
         self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
+        self.article_answered(response.meta.get("news_id", ""))
         if not response.body.strip() or not is_html(response):
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
             return
-        yield from self.follow_articles(response, "related")
         if not is_article_page(response):
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         yield extract_article(response, self.crawler.stats)
+
+    def article_answered(self, news_id: str) -> None:
+        self.answered.add(news_id)
+        self.all_news.answered(news_id)
 
     def request_failed(self, failure: Failure) -> None:
         """Count a request that failed for good (after Scrapy's retries), by reason."""
@@ -267,44 +534,40 @@ class DevdiscourseSpider(scrapy.Spider):
         listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
         link = request.meta.get("redirect_urls", [request.url])[0]
         if request.callback == self.parse_article and urls.news_id(link):
+            self.article_answered(request.meta.get("news_id", ""))
             self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
             self.crawler.stats.inc_value(keys.dropped(reason))
         else:
             self.crawler.stats.inc_value(keys.discovery_failed(reason))
         self.logger.info("Lost %s: %s", link, reason)
 
-    def follow_articles(self, response: Response, origin: str) -> Iterator[scrapy.Request]:
-        """Requests for the article links on a page (listing items, sidebars, ALSO READ) that are
-        worth fetching."""
-        if not hasattr(response, "css"):  # not HTML: nothing to follow
-            return
-        for href in response.css(css.LINKS).getall():
-            url = self.followable(urls.onto_base(response.urljoin(href.strip()), self.base_url))
-            if url is not None and (request := self.article_request(url)):
-                self.crawler.stats.inc_value(keys.discovery_requests(origin))
-                yield request
+    # -- what the next run starts from -----------------------------------------------------------
 
-    def followable(self, url: str) -> str | None:
-        """The URL to request for a link, or None when it is not an article worth fetching."""
-        if urls.origin(url) != urls.origin(self.base_url):
-            return None  # another site's link (SameOriginMiddleware guards redirects too)
-        news_id = urls.news_id(url)
-        if news_id is not None:
-            # `?amp` and tracking parameters name the same article as the desktop page.
-            return urls.desktop_url(url) if self.wants(news_id) else None
-        # Legacy `/Home/Detail/<GUID>` links name no id: only a run that walks everything
-        # follows them, or an unchanged re-run would fetch them every time.
-        if self.walks_everything and urls.is_legacy_article_url(url):
-            return url
+    def idle(self) -> None:
+        """Nothing left to fetch: the run reached its end (not a signal, the cap or a crash)."""
+        self.finished = True
+
+    def final_marks(self) -> dict[str, str | None]:
+        """The marks to store with this run's publication (newsbot/state.run_marks)."""
+        marks: dict[str, str | None] = {}
+        # A file fault (newsbot/filefaults.py) stopped the run, and records of articles it got
+        # may be unwritten: nothing this run walked counts as checked.
+        faulted = self.crawler.stats.get_value(keys.FILE_FAULT) is not None
+        if not self.walks_everything:
+            if faulted:
+                self.all_news.stop_at(None)
+            gap = self.all_news.next_gap()
+            marks[MARK_GAP] = gap.text() if gap is not None else None
+            if gap is not None:
+                self.crawler.stats.set_value(keys.ALLNEWS_GAP, 1)
+        if self.finished and not faulted and not self.listing_failed and self.began is not None:
+            since = min(filter(None, (self.began, self.listings_read_back)))
+            marks[MARK_SINCE] = since.isoformat()
+        return marks
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
         return None
-
-    def article_request(self, url: str, news_id: str | None = None) -> scrapy.Request | None:
-        """A request for an article page, once per id per run, within NEWSBOT_MAX_ARTICLES."""
-        key = news_id or urls.news_id(url) or url
-        if key in self.requested:
-            return None
-        if len(self.requested) >= self.article_budget:
-            self.crawler.stats.inc_value(keys.OVER_BUDGET)
-            return None
-        self.requested.add(key)
-        return scrapy.Request(url, callback=self.parse_article, errback=self.request_failed)

@@ -26,7 +26,14 @@ GOLDEN_PAGES: dict[str, tuple[Callable[[ArticleData], bool], str, bool]] = {
     "markup-2024-wire": (_is(markup="2024", source="Reuters", video=False), "desktop", False),
     "markup-pre2023": (lambda d: d.markup == "pre2023" and d.news_id > 1_000_000, "desktop", False),
     "pinned-old-809210": (_is(news_id=809210), "desktop", False),
-    "amp": (_is(markup="2026", source="PTI", video=False), "amp", False),
+    # The site answers 500 for the AMP page of a PTI, Reuters, IANS or ANI story
+    # (docs/site.md §8.4).
+    "amp": (_is(markup="2026", source=NEWS_DESK, video=False, subtype=None), "amp", False),
+    "amp-countries-without-city": (
+        lambda d: d.source == "AFP" and not d.location_raw and d.countries,
+        "amp",
+        False,
+    ),
     "amp-blog-post": (lambda d: d.author is not None, "amp", False),
     "news-desk-with-inputs": (
         _is(source=NEWS_DESK, disclaimer="inputs"),
@@ -43,6 +50,13 @@ GOLDEN_PAGES: dict[str, tuple[Callable[[ArticleData], bool], str, bool]] = {
     "many-tags": (lambda d: len(d.tags) > 15, "desktop", False),
     "non-ascii-title": (lambda d: any(ord(c) > 127 for c in d.title), "desktop", False),
     "bot-user-agent": (lambda d: len(d.tags) > 15 and d.disclaimer == "inputs", "desktop", True),
+    "bot-stored-disclaimer": (
+        lambda d: d.disclaimer_stored and d.source == "Reuters" and d.news_id > 1_000_000,
+        "desktop",
+        True,
+    ),
+    "opinion": (_is(subtype="Opinion", markup="2026"), "desktop", False),
+    "several-sectors": (lambda d: len(d.sectors) >= 3, "desktop", False),
 }
 
 

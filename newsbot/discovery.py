@@ -1,0 +1,300 @@
+"""Discovery decisions: what a listing's items and times mean, when to read a listing's next page,
+and the watermarks that carry discovery over from one run to the next (docs/site.md §3, §6, §8.2).
+
+Kept apart from the spider so that every rule is a plain function or a small class, tested on
+built responses and a temporary store.
+
+The site's listings come in three orders, each with its own paging rule:
+- by creation (`/api/Search/GetAllNews`, `/pti-stories`, `/AgencyWire`): what is new sits on top,
+  so a walk pages on while a page holds nothing the store knows ("page on while new");
+- by last modification, with relative times (`/news-analysis`'s fragments): a walk pages on while
+  the page's last item may have been modified since the last run began;
+- by last modification, without times (`/devdiscourse-stories`): an item above a stored article
+  whose stored `updated` is later than its own has been modified since (the listing puts it above
+  something modified later than what the store holds for it), and a walk pages on while a page
+  shows anything new or changed.
+The label fragments are sorted by modification day and then ranking: see `ListingWalk`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import Enum
+
+from newsbot.processors import IST
+
+# -- times a listing gives -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """When something happened, as far as a listing says: between `earliest` and `latest`."""
+
+    earliest: datetime
+    latest: datetime
+
+
+_SECONDS_AGO = re.compile(r"^(\d+)\s+seconds?\s+ago$", re.IGNORECASE)
+_UNITS_AGO = re.compile(r"^about\s+(a|an|\d+)\s+(minute|hour|day)s?\s+ago$", re.IGNORECASE)
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86_400}
+_DAY = timedelta(days=1)
+
+
+def relative_span(text: str, now: datetime) -> Span | None:
+    """The moment a listing's relative time names (docs/site.md §6), counted back from `now`.
+
+    `N Seconds ago`, `About a minute ago`, `About N minutes|hours|days ago`, `Yesterday`, or a
+    date `21 November 2022`. The counts are read as whole units elapsed (a TimeAgo helper floors
+    them: inferred), so `About 3 hours ago` is 3 to 4 hours back. A date is that day in IST or UTC,
+    whichever the site meant. None when the text is none of these.
+    """
+    text = " ".join(text.split())
+    if match := _SECONDS_AGO.match(text):
+        seconds = int(match[1])
+        return Span(now - timedelta(seconds=seconds + 1), now - timedelta(seconds=seconds))
+    if match := _UNITS_AGO.match(text):
+        count = 1 if match[1].lower() in ("a", "an") else int(match[1])
+        unit = timedelta(seconds=_UNIT_SECONDS[match[2].lower()])
+        return Span(now - (count + 1) * unit, now - count * unit)
+    if text.lower() == "yesterday":
+        return Span(now - 2 * _DAY, now - _DAY)
+    try:
+        day = datetime.strptime(text, "%d %B %Y")
+    except ValueError:
+        return None
+    return Span(day.replace(tzinfo=IST), day.replace(tzinfo=UTC) + _DAY)
+
+
+def server_time(headers_date: bytes | str | None) -> datetime | None:
+    """A response's `Date` header as an aware UTC time: relative times count from the server's
+    clock, not ours."""
+    if not headers_date:
+        return None
+    text = headers_date.decode("latin-1") if isinstance(headers_date, bytes) else headers_date
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+# -- the complete listing: /api/Search/GetAllNews --------------------------------------------------
+
+
+class ShapeChanged(ValueError):
+    """`GetAllNews` answered something other than the documented JSON array."""
+
+
+@dataclass(frozen=True)
+class AllNewsItem:
+    news_id: str
+    label: str | None
+    title: str
+    created: datetime
+
+
+def read_all_news(body: bytes) -> list[AllNewsItem]:
+    """A `GetAllNews` page (docs/site.md §3): a JSON array of objects with `newId`, `label`,
+    `title` and `createdOn`. `createdOn` is UTC printed without an offset (the API serialises the
+    stored UTC time as it is), so it is read as UTC here. Anything else raises ShapeChanged."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise ShapeChanged(f"not JSON: {error}") from None
+    if not isinstance(data, list):
+        raise ShapeChanged(f"a JSON {type(data).__name__}, not an array")
+    items = []
+    for entry in data:
+        try:
+            news_id, label, title = entry["newId"], entry["label"], entry["title"]
+            moment = datetime.fromisoformat(entry["createdOn"])
+        except (TypeError, KeyError, ValueError) as error:
+            raise ShapeChanged(f"an item without a readable {error}: {entry!r:.200}") from None
+        if not isinstance(news_id, int) or news_id <= 0 or not isinstance(label, str | None):
+            raise ShapeChanged(f"an item with a bad newId or label: {entry!r:.200}")
+        if moment.tzinfo is None:  # UTC, as the API stores it
+            moment = moment.replace(tzinfo=UTC)
+        title = title if isinstance(title, str) else ""
+        items.append(AllNewsItem(str(news_id), label or None, title, moment.astimezone(UTC)))
+    return items
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Articles created in (low, high] that no run has yet checked against the complete listing:
+    a run cut short by its article budget (or stopped) leaves one below what it reached."""
+
+    low: datetime | None
+    high: datetime
+
+    def text(self) -> str:
+        return f"{self.low.isoformat() if self.low else ''}/{self.high.isoformat()}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Gap | None:
+        low, _, high = (text or "").partition("/")
+        try:
+            return cls(datetime.fromisoformat(low) if low else None, datetime.fromisoformat(high))
+        except ValueError:
+            return None
+
+    def widened(self, low: datetime | None, high: datetime) -> Gap:
+        """The smallest gap holding this one and (low, high] (no low bound is the lowest)."""
+        lowest = None if low is None or self.low is None else min(self.low, low)
+        return Gap(lowest, max(self.high, high))
+
+
+@dataclass
+class AllNewsWalk:
+    """One run's walk down `GetAllNews`, newest first, and the gap it leaves for the next run.
+
+    An ordinary run pages on while a page holds no stored article, and while a gap left by an
+    earlier run is still above it; a run that walks everything (a first run, `full=1`) pages on
+    while there are pages (the spider bounds it by `max_pages`) and keeps no gap. `floor` is when
+    the newest stored article was created: below it everything was checked before, unless a gap
+    says otherwise.
+    """
+
+    gap: Gap | None
+    floor: datetime | None
+    walks_everything: bool = False
+    # The oldest article checked so far, and where the walk stopped short (the newest article it
+    # could not check), if it did.
+    reached: datetime | None = None
+    stopped_at: datetime | None = None
+    # Articles requested from the listing and not yet answered (a stopped run loses them).
+    pending: dict[str, datetime] = field(default_factory=dict)
+    finished: bool = False
+
+    def pages_on(self, items: list[AllNewsItem], met_store: bool) -> bool:
+        if self.stopped_at is not None or not items:
+            return False
+        if self.walks_everything:
+            return True
+        gap = self.gap
+        above_gap = gap is not None and (gap.low is None or items[-1].created > gap.low)
+        return not met_store or above_gap
+
+    def stop_at(self, moment: datetime | None) -> None:
+        """Stop short at `moment`: articles created then and before are not checked (None: at
+        the top, nothing was)."""
+        moment = moment or datetime.max.replace(tzinfo=UTC)
+        self.stopped_at = moment if self.stopped_at is None else max(self.stopped_at, moment)
+
+    def answered(self, news_id: str) -> None:
+        self.pending.pop(news_id, None)
+
+    def next_gap(self) -> Gap | None:
+        """The gap to keep for the next run, once this run's records are published."""
+        high = self.stopped_at
+        if self.pending:
+            newest = max(self.pending.values())
+            high = newest if high is None else max(high, newest)
+        if high is None:
+            # Reached the store (or the gap's bottom) with everything answered.
+            return None if self.finished else self.gap
+        low = self.gap.low if self.gap is not None else self.floor
+        return self.gap.widened(low, high) if self.gap is not None else Gap(low, high)
+
+
+# -- HTML listings ---------------------------------------------------------------------------------
+
+
+class Order(Enum):
+    CREATED = "created"  # newest created first
+    MODIFIED = "modified"  # newest modified first
+    DAY_THEN_RANKING = "day then ranking"  # modification day, then the site's ranking
+
+
+@dataclass(frozen=True)
+class ListingItem:
+    news_id: str
+    url: str
+    modified: Span | None = None  # from the item's relative time, when it has one
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the store holds for a listed article that matters here."""
+
+    updated: datetime
+
+
+Lookup = Callable[[str], Stored | None]
+
+
+@dataclass
+class ListingWalk:
+    """One run's walk down one HTML listing: which items to fetch, whether to read the next page.
+
+    `since` is when the last finished run began (server time): everything modified before it was
+    seen then. `announced` holds the articles whose modification the news sitemap already stated
+    exactly; a listing's coarser time is not asked about them. `everything` (a first run, or
+    `full=1`) fetches every item and pages on while there are items. The spider bounds every walk
+    by `max_pages`.
+
+    The label fragments (DAY_THEN_RANKING) are read one page deep on an ordinary run: their first
+    page holds items 6-20 that the label's own page does not show; deeper, what changed since the
+    last run is spread over every page of each day since then, and `/news-analysis` tells the same
+    for every label, by time, at 25 items a request.
+    """
+
+    order: Order
+    lookup: Lookup
+    since: datetime | None = None
+    announced: frozenset[str] = frozenset()
+    everything: bool = False
+    # MODIFIED without times: stored items seen so far that nothing below has yet shown changed,
+    # as (stored `updated` to the minute, id), and their URLs.
+    unresolved: list[tuple[datetime, str]] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def consider(self, items: list[ListingItem]) -> tuple[list[ListingItem], bool]:
+        """(the items of a page to fetch, whether the next page may hold more)."""
+        if self.everything:
+            return items, bool(items)
+        if self.order is Order.CREATED:
+            wanted = [item for item in items if self.lookup(item.news_id) is None]
+            return wanted, bool(items) and len(wanted) == len(items)
+        if self.order is Order.MODIFIED and not any(item.modified for item in items):
+            wanted = self._by_order(items)
+            return wanted, bool(wanted)
+        wanted = [item for item in items if self._may_have_changed(item)]
+        if self.order is Order.DAY_THEN_RANKING or not items:
+            return wanted, False
+        last = items[-1].modified
+        return wanted, self.since is None or last is None or last.latest > self.since
+
+    def _may_have_changed(self, item: ListingItem) -> bool:
+        stored = self.lookup(item.news_id)
+        if stored is None:
+            return True
+        if item.news_id in self.announced or item.modified is None:
+            return False
+        # Modified after both what the store holds and the last run's start, to the minute.
+        latest = item.modified.latest
+        return latest > stored.updated + timedelta(minutes=1) and (
+            self.since is None or latest > self.since
+        )
+
+    def _by_order(self, items: Iterable[ListingItem]) -> list[ListingItem]:
+        """New items, and stored items shown changed by a stored item below them that was last
+        updated later (to the minute: the byline, where `updated` comes from, has no seconds)."""
+        wanted = []
+        for item in items:
+            stored = self.lookup(item.news_id)
+            if stored is None:
+                wanted.append(item)
+                continue
+            minute = stored.updated.replace(second=0, microsecond=0)
+            changed = [news_id for when, news_id in self.unresolved if when < minute]
+            self.unresolved = [(w, n) for w, n in self.unresolved if w >= minute]
+            self.unresolved.append((minute, item.news_id))
+            wanted += [ListingItem(news_id, self.urls.pop(news_id)) for news_id in changed]
+            self.urls[item.news_id] = item.url
+        return wanted
