@@ -477,3 +477,7 @@ class Watchdog:
 
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
+        # Let its thread end: a daemon thread still winding down when the interpreter exits
+        # prints "Exception ignored in thread started by …" to stderr (a run stopped while
+        # starting exits at once). Cancelled, it ends at once; firing, it never returns.
+        self._timer.join()
