@@ -26,7 +26,6 @@ APP_LINE = "Download The Devdiscourse News App for Latest News."
 MAX_TAGS = 20
 STOCK_IMAGE_PATH = "/images/newstheme.jpg"
 
-_SPACE_RE = re.compile(r"\s+")
 # Zero-width characters and the BOM carry no text but defeat equality tests on titles and tags.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _BYLINE_TIME_RE = re.compile(
@@ -70,8 +69,8 @@ _DATEPARSER_SETTINGS = {
 
 def clean_text(text: str) -> str | None:
     """Collapse every run of whitespace to one space and trim; None for nothing left."""
-    collapsed = _SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)).strip()
-    return collapsed or None
+    # str.split() splits on exactly what `\s` matches, at a third of a regex's cost.
+    return " ".join(_INVISIBLE_RE.sub("", text).split()) or None
 
 
 def unescape_html(text: str) -> str:
