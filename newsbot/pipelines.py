@@ -17,6 +17,7 @@ from scrapy.exporters import JsonLinesItemExporter
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
+from newsbot.newsids import NewsIdSet
 from newsbot.state import publishing_store, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated
 
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 # the README's record table: a record without any of these is useless downstream.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
+# Store rows the writer holds before staging them in the store: one transaction per batch.
+STAGED_BATCH = 256
 # Tests only (tests/test_revisions.py): the process kills itself at the named phase.
 KILL_AT_ENV = "NEWSBOT_TEST_KILL_AT"
 KILL_MARKER_ENV = "NEWSBOT_TEST_KILL_MARKER"
@@ -59,7 +62,7 @@ class DuplicatesPipeline:
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
-        self.seen: set[str] = set()
+        self.seen = NewsIdSet()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -133,8 +136,10 @@ class JsonLinesWriterPipeline:
         self.file: IO[bytes] | None = None
         self.exporter: JsonLinesItemExporter | None = None
         self.store: SeenStore | None = None
-        # What the store must learn at publication: one small row per record of this run.
-        self.rows: list[StoredArticle] = []
+        # What the store must learn at publication, one small row per record of this run: staged
+        # in the store a batch at a time, so that memory does not grow with the run.
+        self.batch: list[StoredArticle] = []
+        self.written = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -158,9 +163,12 @@ class JsonLinesWriterPipeline:
         assert self.file is not None
         # A crash loses at most the record being written; everything before it is whole lines.
         self.file.flush()
-        self.rows.append(StoredArticle.from_record(ItemAdapter(item)))
+        self.batch.append(StoredArticle.from_record(ItemAdapter(item)))
+        if len(self.batch) >= STAGED_BATCH:
+            self._stage()
+        self.written += 1
         self.stats.inc_value(keys.ITEMS_WRITTEN)
-        _test_kill_point(f"after_records:{len(self.rows)}")
+        _test_kill_point(f"after_records:{self.written}")
         return item
 
     def close_spider(self) -> None:
@@ -169,9 +177,14 @@ class JsonLinesWriterPipeline:
         assert self.store is not None
         path = self._publish()
         _test_kill_point("after_rename")
-        self.store.record_publication(path.name, self.rows)
+        self.store.record_publication(path.name, self.batch, staged_as=self.part_path.name)
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
-        logger.info("Wrote %d records to %s", len(self.rows), path)
+        logger.info("Wrote %d records to %s", self.written, path)
+
+    def _stage(self) -> None:
+        assert self.store is not None
+        self.store.stage(self.part_path.name, self.batch)
+        self.batch = []
 
     def _start(self) -> JsonLinesItemExporter:
         self.part_path.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,8 @@ REMOTE_CONTROL_ENABLED = False
 
 # All URLs of one article (any slug, ?amp, no label) are one request: deduplicate on NewsId.
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprints.NewsIdRequestFingerprinter"
+# The same decisions, with article requests remembered as bits: memory flat in a run's length.
+DUPEFILTER_CLASS = "newsbot.fingerprints.NewsIdDupeFilter"
 
 # SameOriginMiddleware must run before RobotsTxtMiddleware (100), or robots.txt would be
 # fetched from any host a link points to before the request is refused.

@@ -26,6 +26,7 @@ from newsbot.arguments import parse_arguments
 from newsbot.extract import extract_article, is_article_page
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
+from newsbot.newsids import NewsIdSet
 from newsbot.processors import parse_datetime
 from newsbot.state import RunState
 from newsbot.store import SeenStore
@@ -49,7 +50,7 @@ class DevdiscourseSpider(scrapy.Spider):
         self.max_pages = self.arguments.max_pages
         self.store: SeenStore | None = None
         # Ids (or legacy URLs) requested in this run: each once, and no more than the budget.
-        self.requested: set[str] = set()
+        self.requested = NewsIdSet()
         self.article_budget = 0
         # A full re-crawl, or a first run (nothing stored): every root is walked to max_pages.
         self.walks_everything = True
