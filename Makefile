@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format crawl clean
+.PHONY: demo test lint format crawl bench clean
 
 demo: $(VENV)/.runtime  ## serve the replica, crawl it, say where the records went
 	$(BIN)/python -m newsbot.demo
@@ -20,6 +20,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench: $(VENV)/.bench  ## every benchmark, one table of ratios (BENCHMARKS.md); ARGS=--quick: smoke test
+	$(BIN)/python -m benchmarks $(ARGS)
+
 crawl: $(VENV)/.runtime  ## the live site, polite defaults
 	$(BIN)/scrapy crawl devdiscourse
 
@@ -31,6 +34,10 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.bench: benchmarks/requirements.txt $(VENV)/.dev
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	touch $@
 
 clean:
