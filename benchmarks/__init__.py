@@ -7,13 +7,18 @@ Adding one is a module with such a function; the harness finds it. BENCHMARKS.md
 figure and holds the table of one full run.
 """
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+_PEAK_RSS = Path(__file__).resolve().parent / "_peak_rss.py"
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,33 @@ def per_item_cpu(
 
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
+
+
+@dataclass(frozen=True)
+class Process:
+    """What one process cost: wall seconds, CPU seconds (user + system), peak RSS in MiB."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def run_module(
+    argv: list[str], cwd: Path, env: dict[str, str], ok: Iterable[int] = (0,)
+) -> Process:
+    """Run `python -m <argv…>` in its own process and measure it (benchmarks/_peak_rss.py)."""
+    with tempfile.NamedTemporaryFile(prefix="newsbot-bench-peak-") as peak_file:
+        command = [sys.executable, str(_PEAK_RSS), *argv]
+        env = {**env, "NEWSBOT_BENCH_PEAK_FILE": peak_file.name}
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        stderr = process.stderr.read() if process.stderr else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code not in ok:
+            raise RuntimeError(f"python -m {' '.join(argv[:3])} exited {code}: {stderr[-2000:]!r}")
+        peak_kib = int(Path(peak_file.name).read_text(encoding="ascii"))
+    return Process(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024)

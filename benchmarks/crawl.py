@@ -14,14 +14,11 @@ the spider does at the time.
 """
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import PROJECT_DIR, Figure, benchmark, median, per_item_cpu, ratio
+from benchmarks import PROJECT_DIR, Figure, benchmark, median, per_item_cpu, ratio, run_module
 from benchmarks.extraction import parse
 from newsbot import settings as shipped
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
@@ -40,28 +37,14 @@ class Run:
     articles: int = 0
 
 
-def measured(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one process."""
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    stderr = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: a health check failed; the crawl's figures still hold
-        raise RuntimeError(f"{' '.join(command[:5])} exited {code}: {stderr[-2000:]!r}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
 def newsbot_crawl(server, data_dir: Path) -> Run:
     server.requests.clear()
     command = crawl_command(server.base_url, data_dir, LOOPBACK_SETTINGS, "-a", "max_pages=500")
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
-    wall, cpu, rss = measured(command, PROJECT_DIR, env)
+    # Exit status 1: a health check failed; the crawl's figures still hold.
+    cost = run_module(command[2:], PROJECT_DIR, env, ok=(0, 1))
     records, _ = read_records(data_dir)
-    return Run(wall, cpu, rss, len(server.requests), len(records))
+    return Run(cost.wall, cost.cpu, cost.peak_mb, len(server.requests), len(records))
 
 
 def bare_crawl(server, urls: list[str], work: Path) -> Run:
@@ -78,14 +61,13 @@ def bare_crawl(server, urls: list[str], work: Path) -> Run:
         "REMOTE_CONTROL_ENABLED": "False",
         "LOG_LEVEL": shipped.LOG_LEVEL,
     }
-    command = [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER)]
-    command += ["-a", f"urls_file={urls_file}"]
+    command = ["scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls_file}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     # Outside the project: no scrapy.cfg, so none of newsbot's settings or components.
     env = {name: value for name, value in os.environ.items() if not name.startswith("SCRAPY_")}
-    wall, cpu, rss = measured(command, work, env)
-    return Run(wall, cpu, rss, len(server.requests))
+    cost = run_module(command, work, env)
+    return Run(cost.wall, cost.cpu, cost.peak_mb, len(server.requests))
 
 
 @benchmark("crawl")

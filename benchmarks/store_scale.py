@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from benchmarks import Figure, benchmark, ratio  # noqa: E402
+from benchmarks._peak_rss import peak_kib  # noqa: E402
 from newsbot.store import STORE_NAME, SeenStore, StoredArticle, recover  # noqa: E402
 
 FIRST_ID = 1_000_000  # NewsIds on the live site are seven digits.
@@ -76,7 +76,7 @@ def start_up(data: Path, lookups: int) -> dict[str, float]:
     )
     store.close()
     finished = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    peak = peak_kib() * 1024  # since exec: ru_maxrss would start at the parent's RSS
     return {
         "open": opened - started,
         "lookups": finished - opened,

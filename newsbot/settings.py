@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.RetryAfterMiddleware": 560,
     "newsbot.middlewares.TruncatedPageMiddleware": 570,
 }
+# Frees each page's parsed tree when its callback is done (a reference cycle would keep it).
+SPIDER_MIDDLEWARES = {"newsbot.middlewares.ParsedPageReleaseMiddleware": 10}
 # The longest a `Retry-After` answer may pause the site's slot, in seconds.
 NEWSBOT_RETRY_AFTER_MAX = 300
 # Follow at most so many redirects in a row (Scrapy's default is 20).

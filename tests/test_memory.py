@@ -4,18 +4,24 @@ on disk, never as one Python object per article; heavy libraries are imported on
 In-process, on temporary stores: the mechanisms, not a crawl (benchmarks/crawl.py measures one).
 """
 
+import asyncio
+import gc
 import subprocess
 import sys
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
+from scrapy.http import HtmlResponse
 
+from newsbot.extract import extract_article
 from newsbot.fingerprints import NewsIdDupeFilter, NewsIdRequestFingerprinter
 from newsbot.items import Article
+from newsbot.middlewares import ParsedPageReleaseMiddleware
 from newsbot.newsids import NewsIdSet
 from newsbot.pipelines import STAGED_BATCH, JsonLinesWriterPipeline
 from newsbot.state import RunState, seen_store
@@ -173,3 +179,64 @@ def test_a_run_on_the_sites_own_formats_never_imports_dateparser():
         [sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["False", "True"]
+
+
+GOLDEN_PAGE = PROJECT / "tests" / "golden" / "markup-2026-wire.html"
+
+
+def parsed_page() -> HtmlResponse:
+    url = "http://127.0.0.1:8800/article/international/3992331-x"
+    response = HtmlResponse(url=url, body=GOLDEN_PAGE.read_bytes(), encoding="utf-8")
+    extract_article(response)  # parses it, as a callback does
+    return response
+
+
+def collector_paused(test):
+    """Run `test` with the cyclic garbage collector off: only reference counts free objects."""
+
+    def run() -> None:
+        gc.collect()
+        gc.disable()
+        try:
+            test()
+        finally:
+            gc.enable()
+
+    return run
+
+
+@collector_paused
+def test_scrapy_keeps_a_parsed_page_alive_until_a_full_collection():
+    """Why the middleware exists: Scrapy's cached selector and its response refer to each other.
+    If this fails, Scrapy no longer makes the cycle and the middleware can go."""
+    response = parsed_page()
+    page = weakref.ref(response)
+    del response
+    assert page() is not None
+
+
+@collector_paused
+def test_a_parsed_page_is_freed_as_soon_as_its_callback_is_done():
+    response = parsed_page()
+    page = weakref.ref(response)
+    outputs = ParsedPageReleaseMiddleware().process_spider_output(response, iter(["a request"]))
+    assert list(outputs) == ["a request"]
+    del response
+    assert page() is None
+
+
+@collector_paused
+def test_a_parsed_page_is_freed_after_an_async_callback_too():
+    response = parsed_page()
+    page = weakref.ref(response)
+
+    async def callback() -> AsyncIterator[str]:
+        yield "a request"
+
+    async def consume(page: HtmlResponse) -> list[str]:
+        outputs = ParsedPageReleaseMiddleware().process_spider_output_async(page, callback())
+        return [output async for output in outputs]
+
+    assert asyncio.run(consume(response)) == ["a request"]
+    del response
+    assert page() is None
