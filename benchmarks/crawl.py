@@ -85,7 +85,7 @@ def crawl(quick: bool) -> list[Figure]:
     finally:
         server.stop()
     sample = [(news_id, "", site.render_article(news_id).encode()) for news_id in site.ids()[:100]]
-    parse_cpu = per_item_cpu({"parse": parse}, sample, 3)["parse"]
+    parse_cpu = per_item_cpu({"parse": parse}, sample, 7)["parse"]
 
     def med(runs: list[Run], field: str) -> float:
         return median(getattr(one, field) for one in runs)
