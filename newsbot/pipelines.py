@@ -19,7 +19,7 @@ from newsbot.datadir import output_dir
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.newsids import NewsIdSet
 from newsbot.state import publishing_store, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated
+from newsbot.store import StoredArticle, content_hash, effective_updated, read_rows
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 # the README's record table: a record without any of these is useless downstream.
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 RUN_STAMP_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
-# Store rows the writer holds before staging them in the store: one transaction per batch.
-STAGED_BATCH = 256
 # Tests only (tests/test_revisions.py): the process kills itself at the named phase.
 KILL_AT_ENV = "NEWSBOT_TEST_KILL_AT"
 KILL_MARKER_ENV = "NEWSBOT_TEST_KILL_MARKER"
@@ -125,7 +123,8 @@ class JsonLinesWriterPipeline:
 
     Records go to a hidden `.<name>.part` beside it, renamed at close, so a reader globbing
     `*.jsonl` never sees a half-written file, and a killed run leaves only the hidden part.
-    After the rename the seen store records the file and its records in one transaction;
+    After the rename the seen store records the file and its records in one transaction, read
+    back from the file itself as recovery would (so the writer holds nothing per record);
     a kill between the two is repaired by store.recover on the next start.
     """
 
@@ -136,9 +135,6 @@ class JsonLinesWriterPipeline:
         self.file: IO[bytes] | None = None
         self.exporter: JsonLinesItemExporter | None = None
         self.store: SeenStore | None = None
-        # What the store must learn at publication, one small row per record of this run: staged
-        # in the store a batch at a time, so that memory does not grow with the run.
-        self.batch: list[StoredArticle] = []
         self.written = 0
 
     @classmethod
@@ -163,9 +159,6 @@ class JsonLinesWriterPipeline:
         assert self.file is not None
         # A crash loses at most the record being written; everything before it is whole lines.
         self.file.flush()
-        self.batch.append(StoredArticle.from_record(ItemAdapter(item)))
-        if len(self.batch) >= STAGED_BATCH:
-            self._stage()
         self.written += 1
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         _test_kill_point(f"after_records:{self.written}")
@@ -177,14 +170,9 @@ class JsonLinesWriterPipeline:
         assert self.store is not None
         path = self._publish()
         _test_kill_point("after_rename")
-        self.store.record_publication(path.name, self.batch, staged_as=self.part_path.name)
+        self.store.record_publication(path.name, read_rows(path))
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", self.written, path)
-
-    def _stage(self) -> None:
-        assert self.store is not None
-        self.store.stage(self.part_path.name, self.batch)
-        self.batch = []
 
     def _start(self) -> JsonLinesItemExporter:
         self.part_path.parent.mkdir(parents=True, exist_ok=True)

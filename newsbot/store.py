@@ -2,10 +2,8 @@
 
 One row per article (its latest published revision) and one row per published file. The store is
 only ever a record of published files: it learns a file's records in the same transaction that
-records the file's name, after the file is renamed into place (until then the rows of the file
-being written wait in the `pending` table, so that a run's memory does not grow with its records).
-So after a kill at any point it is either in step with the published files or behind them by whole
-files, which `recover` re-absorbs.
+records the file's name, after the file is renamed into place. So after a kill at any point it is
+either in step with the published files or behind them by whole files, which `recover` re-absorbs.
 
 Every lookup is a primary-key query and nothing is read whole at start, so opening a store of
 millions of ids costs what opening an empty one does.
@@ -14,6 +12,7 @@ millions of ids costs what opening an empty one does.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -127,32 +126,17 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE published (file TEXT PRIMARY KEY, records INTEGER, recorded_at TEXT)")
 
 
-def _v2_to_v3(db: sqlite3.Connection) -> None:
-    # The rows of a file still being written, by that file's name: on disk, not in the writer's
-    # memory, until `record_publication` moves them into `articles`.
-    db.execute(
-        "CREATE TABLE pending (file TEXT NOT NULL, id INTEGER NOT NULL, created TEXT,"
-        " updated TEXT NOT NULL, content_hash TEXT NOT NULL, revision INTEGER NOT NULL,"
-        " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"
-    )
-
-
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
-_ON_CONFLICT = (
+_UPSERT = (
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET created = excluded.created, updated = excluded.updated,"
     " content_hash = excluded.content_hash, revision = excluded.revision,"
     " last_seen = excluded.last_seen"
     # Absorbing files out of order (a rebuilt store) must never move an article back.
     " WHERE excluded.revision > articles.revision"
-)
-_UPSERT = f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?){_ON_CONFLICT}"
-# `WHERE true`: SQLite needs it to read an upsert after a SELECT.
-_UPSERT_PENDING = (
-    f"INSERT INTO articles ({_COLUMNS}) SELECT {_COLUMNS} FROM pending WHERE file = ? AND true"
-    f"{_ON_CONFLICT}"
 )
 
 
@@ -211,38 +195,27 @@ class SeenStore:
         found = self.db.execute("SELECT 1 FROM published WHERE file = ?", (file_name,))
         return found.fetchone() is not None
 
-    def stage(self, staged_as: str, rows: Iterable[StoredArticle]) -> None:
-        """Keep rows of a file still being written until its publication, under a name of the
-        writer's choosing; `record_publication(…, staged_as=…)` moves them."""
-        with self._transaction():
-            self.db.executemany(
-                f"INSERT INTO pending (file, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((staged_as, *astuple(row)) for row in rows),
-            )
+    def record_publication(self, file_name: str, rows: Iterable[StoredArticle]) -> int:
+        """Learn a published file's records and its name at once; again for one file: no-op.
+        How many records it learned.
 
-    def record_publication(
-        self, file_name: str, rows: Iterable[StoredArticle], staged_as: str | None = None
-    ) -> None:
-        """Learn a published file's records (`rows`, and those staged as `staged_as`) and its name
-        at once; again for one file: no-op."""
+        `rows` may be a generator (`read_rows`): they are stored as they come, never all held.
+        """
         with self._transaction():
-            rows = list(rows)
-            staged = self.db.execute(
-                "SELECT count(*) FROM pending WHERE file = ?", (staged_as,)
-            ).fetchone()[0]
             inserted = self.db.execute(
-                "INSERT OR IGNORE INTO published (file, records, recorded_at) VALUES (?, ?, ?)",
-                (file_name, len(rows) + staged, _utc_now()),
+                "INSERT OR IGNORE INTO published (file, records, recorded_at) VALUES (?, 0, ?)",
+                (file_name, _utc_now()),
             )
-            if inserted.rowcount:
-                self.db.execute(_UPSERT_PENDING, (staged_as,))
-                self.db.executemany(_UPSERT, (astuple(row) for row in rows))
-            self.db.execute("DELETE FROM pending WHERE file = ?", (staged_as,))
-
-    def drop_pending(self) -> int:
-        """Forget every staged row (a killed run's; the caller holds the run lock): how many."""
-        with self._transaction():
-            return self.db.execute("DELETE FROM pending").rowcount
+            if not inserted.rowcount:
+                return 0
+            # zip takes a row, then a number: after the last row, the next number is the count.
+            counter = itertools.count()
+            self.db.executemany(
+                _UPSERT, (astuple(row) for row, _ in zip(rows, counter, strict=False))
+            )
+            records = next(counter)
+            self.db.execute("UPDATE published SET records = ? WHERE file = ?", (records, file_name))
+            return records
 
     def seed(self, rows: Iterable[StoredArticle]) -> None:
         """Insert many articles at once, as if published (tests and benchmarks)."""
@@ -260,25 +233,19 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
     """Undo what killed runs left in `output_dir`; the caller holds the run lock.
 
     A hidden part file is a killed run's unpublished output: none of it was published and the
-    store never learned it, so it is deleted, with the rows staged for it, and those articles are
-    fetched again. A published
+    store never learned it, so it is deleted and those articles are fetched again. A published
     file the store has not recorded was renamed just before a kill: its records are published,
     so the store learns them now, exactly once.
     """
     parts = sorted(output_dir.glob(PART_GLOB))
     for part in parts:
         part.unlink()
-    # Published files are absorbed from the files themselves, below: a kill may have come before
-    # the last rows were staged.
-    store.drop_pending()
     files = records = 0
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):
             continue
-        rows = [StoredArticle.from_record(record) for record in _read_records(path)]
-        store.record_publication(path.name, rows)
+        records += store.record_publication(path.name, read_rows(path))
         files += 1
-        records += len(rows)
     recovery = Recovery(parts_deleted=len(parts), files_absorbed=files, records_absorbed=records)
     if recovery:
         logger.warning(
@@ -291,6 +258,11 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
             records,
         )
     return recovery
+
+
+def read_rows(path: Path) -> Iterator[StoredArticle]:
+    """The store rows of a published file's records, one at a time, read from the file itself."""
+    return (StoredArticle.from_record(record) for record in _read_records(path))
 
 
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:

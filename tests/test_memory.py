@@ -1,5 +1,6 @@
 """Memory flat in a run's length (issue 8, target 4): what grows per article is kept as bits or
-on disk, never as one Python object per article; heavy libraries are imported only when used.
+on disk, never as one Python object per article; parsed pages are freed at once; heavy
+libraries are imported only when used.
 
 In-process, on temporary stores: the mechanisms, not a crawl (benchmarks/crawl.py measures one).
 """
@@ -23,9 +24,8 @@ from newsbot.fingerprints import NewsIdDupeFilter, NewsIdRequestFingerprinter
 from newsbot.items import Article
 from newsbot.middlewares import ParsedPageReleaseMiddleware
 from newsbot.newsids import NewsIdSet
-from newsbot.pipelines import STAGED_BATCH, JsonLinesWriterPipeline
+from newsbot.pipelines import JsonLinesWriterPipeline
 from newsbot.state import RunState, seen_store
-from newsbot.store import STORE_NAME, SeenStore, StoredArticle, recover
 from tests.stubs import state_crawler
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -85,42 +85,20 @@ def record(news_id: int) -> Article:
     )
 
 
-def pending_rows(store: SeenStore) -> int:
-    return store.db.execute("SELECT count(*) FROM pending").fetchone()[0]
-
-
-def test_the_writer_holds_at_most_a_batch_of_store_rows_however_long_the_run(crawler):
+def test_the_writer_holds_nothing_per_record_however_long_the_run(crawler):
+    """The store learns the run's records from the published file itself, as recovery would."""
     writer = JsonLinesWriterPipeline.from_crawler(crawler)
     writer.open_spider()
     store = seen_store(crawler)
-    count = 3 * STAGED_BATCH + 5
-    for n, news_id in enumerate(range(FIRST_ID, FIRST_ID + count), 1):
+    count = 1_000
+    for news_id in range(FIRST_ID, FIRST_ID + count):
         writer.process_item(record(news_id))
-        assert len(writer.batch) < STAGED_BATCH
-        assert pending_rows(store) + len(writer.batch) == n
-        assert store.get(news_id) is None  # nothing is known before publication
+    held = {name: len(value) for name, value in vars(writer).items() if hasattr(value, "__len__")}
+    assert all(size < 10 for size in held.values()), held
+    assert store.get(FIRST_ID) is None  # nothing is known before publication
     writer.close_spider()
-    assert pending_rows(store) == 0
     assert all(store.get(news_id) for news_id in range(FIRST_ID, FIRST_ID + count))
-    published = store.db.execute("SELECT records FROM published").fetchall()
-    assert published == [(count,)]
-
-
-def test_rows_staged_by_a_killed_run_are_dropped_by_recovery(tmp_path):
-    output = tmp_path / "devdiscourse"
-    output.mkdir()
-    part = output / ".2026-11-26T10-00-00Z.jsonl.part"
-    part.write_text("", encoding="utf-8")
-    store = SeenStore(tmp_path / STORE_NAME)
-    row = StoredArticle.from_record(vars(record(FIRST_ID)))
-    store.stage(part.name, [row])
-    recover(store, output)
-    assert pending_rows(store) == 0
-    assert store.get(FIRST_ID) is None
-    # A later publication staged under the same name learns only its own rows.
-    store.record_publication("2026-11-26T10-00-00Z.jsonl", [], staged_as=part.name)
-    assert store.get(FIRST_ID) is None
-    store.close()
+    assert store.db.execute("SELECT records FROM published").fetchall() == [(count,)]
 
 
 URLS = [
