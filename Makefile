@@ -36,7 +36,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-$(VENV)/.bench: benchmarks/requirements.txt $(VENV)/.dev
+$(VENV)/.bench: benchmarks/requirements.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	touch $@
 
