@@ -58,6 +58,11 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+# Scrapy passes each callback's output to the pipelines through this many tasks, created anew for
+# every response (default 100). The pipelines are synchronous and an article page yields one
+# record: more tasks only cost CPU, a fifth of a first crawl's per article (BENCHMARKS.md).
+CONCURRENT_ITEMS = 1
+
 # All URLs of one article (any slug, ?amp, no label) are one request: deduplicate on NewsId.
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprints.NewsIdRequestFingerprinter"
 # The same decisions, with article requests remembered as bits: memory flat in a run's length.
