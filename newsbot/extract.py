@@ -196,7 +196,8 @@ class JsonLd:
 
 class Page:
     """One article page as extraction reads it: its layout (detected once), the layout's
-    container, the generic fallbacks."""
+    container, the generic fallbacks, its URL. Built once per page: the spider checks that it
+    is an article page (`is_article`) and extracts it from the same `Page`."""
 
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -204,6 +205,7 @@ class Page:
         self.layout: type[Layout]
         self.layout, self.container = detect(root)
         self.head = read_head(root)
+        self.url = article_url(self.head, response)
         self.language = root.get("lang")
         self.json_ld = JsonLd(self.head.json_ld)
         self.byline: list[etree._Element] = first_hit(self.layout.BYLINE, self.container)
@@ -215,6 +217,11 @@ class Page:
 
     def texts(self, chain: Chain) -> list[str]:
         return texts(self.find(chain))
+
+    @property
+    def is_article(self) -> bool:
+        """An article page names a NewsId in its canonical URL or its own URL."""
+        return bool(urls.news_id(self.url))
 
 
 def is_article_page(response: Response) -> bool:
@@ -228,14 +235,16 @@ def article_url(head: PageHead, response: Response) -> str:
     return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
 
 
-def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:
+def extract_article(
+    response: Response, stats: StatsCollector | None = None, page: Page | None = None
+) -> Article:
     """The page's record; `stats`, when given, counts the page's layout and what was odd about
-    it (`oddities`)."""
-    page = Page(response)
+    it (`oddities`). `page`: the response's `Page`, when the caller has built it already."""
+    page = page or Page(response)
     # The response's own selector: the loader would otherwise parse the page a second time.
     loader = ArticleLoader(response=response, selector=response.selector)
 
-    url = article_url(page.head, response)
+    url = page.url
     loader.add_value("url", url)
     loader.add_value("id", urls.news_id(url) or urls.news_id(response.url))
     loader.add_value("section", urls.section(url) or urls.NO_LABEL)

@@ -48,7 +48,7 @@ from newsbot.discovery import (
     relative_span,
     server_time,
 )
-from newsbot.extract import extract_article, is_article_page
+from newsbot.extract import Page, extract_article
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
 from newsbot.layouts import LISTING_LAYOUTS
@@ -507,11 +507,12 @@ class DevdiscourseSpider(scrapy.Spider):
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
             return
-        if not is_article_page(response):
+        page = Page(response)
+        if not page.is_article:
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
-        yield extract_article(response, self.crawler.stats)
+        yield extract_article(response, self.crawler.stats, page)
 
     def article_answered(self, news_id: str) -> None:
         self.answered.add(news_id)
