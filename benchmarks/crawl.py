@@ -2,10 +2,11 @@
 
 A replica (3,000 articles; `--quick`: 150) is served from this process on 127.0.0.1. In each round,
 `scrapy crawl devdiscourse` runs in its own process with the loopback settings (no delay, 16
-concurrent requests) and a fresh data directory; then a bare Scrapy spider
-(benchmarks/_bare_spider.py, no project settings) fetches exactly the URLs newsbot fetched, as
-the server logged them, each as often, with the same concurrency and User-Agent, redirects and
-retries off (the log already holds every hop and every retry), and does nothing with them.
+concurrent requests), the WARC archive off (the `warc` benchmark measures it) and a fresh data
+directory; then a bare Scrapy spider (benchmarks/_bare_spider.py, no project settings) fetches
+exactly the URLs newsbot fetched, as the server logged them, each as often, with the same
+concurrency and User-Agent, redirects and retries off (the log already holds every hop and every
+retry), and does nothing with them.
 
 Figures (medians over the rounds): newsbot's CPU beyond bare Scrapy's per published article, as a
 multiple of an lxml parse of the replica's article pages; the throughput ratio (bare wall time /
@@ -37,9 +38,13 @@ class Run:
     articles: int = 0
 
 
+# The WARC archive off: what it costs is the `warc` benchmark's figure (benchmarks/warc_cost.py).
+SETTINGS = {**LOOPBACK_SETTINGS, "NEWSBOT_WARC_ENABLED": "False"}
+
+
 def newsbot_crawl(server, data_dir: Path) -> Run:
     server.requests.clear()
-    command = crawl_command(server.base_url, data_dir, LOOPBACK_SETTINGS, "-a", "max_pages=500")
+    command = crawl_command(server.base_url, data_dir, SETTINGS, "-a", "max_pages=500")
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
     # Exit status 1: a health check failed; the crawl's figures still hold.
     cost = run_module(command[2:], PROJECT_DIR, env, ok=(0, 1))
@@ -93,7 +98,9 @@ def crawl(quick: bool) -> list[Figure]:
     published = med(newsbot_runs, "articles")
     beyond = (med(newsbot_runs, "cpu") - med(bare_runs, "cpu")) / published
     requests = med(newsbot_runs, "requests")
-    basis = f"{articles:,}-article replica, first run, loopback settings, median of {rounds}"
+    basis = (
+        f"{articles:,}-article replica, first run, loopback settings, WARC off, median of {rounds}"
+    )
     return [
         Figure(
             "CPU beyond bare Scrapy per article / lxml parse",
