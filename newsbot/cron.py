@@ -189,6 +189,8 @@ def run_record(
         "file_fault": outcome.file_fault,
         "unreachable": stats.get(keys.UNREACHABLE),
         "published": stats.get(keys.OUTPUT_FILE),
+        # A backfill's job (`ids=…`); its progress is in "counts" (backfill/done, missing, left).
+        "backfill": stats.get(keys.BACKFILL_JOB),
         "log": str(log) if log is not None else None,
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
         "counts": {

@@ -74,6 +74,8 @@ class DiscoveryMonitor(NewsbotMonitor):
 
     @monitors.name("found something")
     def test_discovery_found_something(self) -> None:
+        if self.stats.get(keys.BACKFILL_JOB):
+            self.skipTest("a backfill discovers nothing: it requests its ids")
         entries = self.stat(keys.SITEMAP_ENTRIES)
         all_news = self.stat(keys.ALLNEWS_ITEMS)
         links = self.stat(keys.LISTING_LINKS)
@@ -81,6 +83,23 @@ class DiscoveryMonitor(NewsbotMonitor):
             entries or all_news or links,
             msg="discovery found nothing: 0 sitemap entries, 0 GetAllNews items and 0 listing "
             "links",
+        )
+
+
+@monitors.name("backfill")
+class BackfillMonitor(NewsbotMonitor):
+    """A backfill that requested ids and got not one article page: the site (or the short form
+    of its article URLs) is not answering; missing ids alone are no failure."""
+
+    @monitors.name("fetched something")
+    def test_backfill_fetched_something(self) -> None:
+        requested = self.stat(keys.BACKFILL_REQUESTED)
+        if not self.stats.get(keys.BACKFILL_JOB) or not requested:
+            self.skipTest("not a backfill, or nothing left to request")
+        self.assertTrue(
+            self.stat(keys.ARTICLES_PARSED),
+            msg=f"backfill {self.stats[keys.BACKFILL_JOB]} fetched no article: {requested}"
+            " requests, every id missing or failed",
         )
 
 
@@ -115,10 +134,13 @@ class ServerErrorShareMonitor(NewsbotMonitor):
 
     @monitors.name("5xx share")
     def test_5xx_share(self) -> None:
-        responses = self.stat(keys.RESPONSE_COUNT)
+        # A backfill's missing ids answer 500 (docs/site.md §8.1): the site's "no such article".
+        missing = self.stat(keys.BACKFILL_MISSING_5XX)
+        responses = self.stat(keys.RESPONSE_COUNT) - missing
         what = "responses were 5xx server errors"
         limit = "NEWSBOT_HEALTH_MAX_5XX_SHARE"
-        self.assert_share_within(server_error_count(self.stats), responses, limit, what)
+        errors = server_error_count(self.stats) - missing
+        self.assert_share_within(errors, responses, limit, what)
 
 
 @monitors.name("errors")
@@ -182,6 +204,7 @@ class HealthCheckSuite(MonitorSuite):
     monitors: ClassVar[list[type[BaseScrapyMonitor]]] = [
         FinishedMonitor,
         DiscoveryMonitor,
+        BackfillMonitor,
         ArticleYieldMonitor,
         SampledFieldCoverageMonitor,
         ServerErrorShareMonitor,

@@ -5,24 +5,35 @@ from __future__ import annotations
 
 import logging
 from io import BytesIO
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.publish import PartFile, kill_point
-from newsbot.state import crawl_stamp, publishing_store, run_marks, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
+from newsbot.state import backfill_of, crawl_stamp, publishing_store, run_marks, seen_store
+from newsbot.store import (
+    Progress,
+    StoredArticle,
+    content_hash,
+    effective_updated,
+    published_label,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from scrapy.utils.asyncio import AsyncioLoopingCall
+    from twisted.internet.task import LoopingCall
 
+    from newsbot.backfill import Backfill
     from newsbot.store import SeenStore
 
 logger = logging.getLogger(__name__)
@@ -101,6 +112,8 @@ class RevisionPipeline:
             self.stats.inc_value(keys.ITEMS_REVISED)
         else:
             self.stats.inc_value(keys.DROPPED_UNCHANGED)
+            if (job := backfill_of(self.crawler)) is not None:
+                job.settle(int(adapter["id"]))  # published before: done
             # The normal fate of most re-fetched articles (e.g. under `-a full=1`).
             raise DropItem("unchanged", log_level="DEBUG")
         return item
@@ -151,6 +164,11 @@ class JsonLinesWriterPipeline:
     hidden part. After the rename the seen store records the file and its records in one
     transaction; a kill between the two is repaired by store.recover on the next start.
 
+    A backfill (newsbot/backfill.py) runs for days: it publishes at checkpoints instead, every
+    NEWSBOT_CHECKPOINT_RECORDS records or NEWSBOT_CHECKPOINT_SECONDS, as
+    `<run start>-NNNNN.jsonl`, each with the progress it settled, so a kill loses at most one
+    checkpoint's worth of fetches and never publishes an article twice.
+
     A write that fails (full disk, I/O error) raises FileFault, which stops the crawl
     (newsbot/filefaults.py); records after it are dropped as `unwritten`. At close the part is
     cut back to its last whole record and those records are published as usual, so the next run
@@ -170,6 +188,9 @@ class JsonLinesWriterPipeline:
         # the labels the records show the site has.
         self.rows: list[StoredArticle] = []
         self.labels: set[str] = set()
+        self.job: Backfill | None = None
+        self.chunks = 0
+        self.checkpoints: AsyncioLoopingCall | LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -179,11 +200,23 @@ class JsonLinesWriterPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        self.store = publishing_store(self.crawler)
+        self.job = backfill_of(self.crawler)
+        self.output = PartFile(self._next_path())
+        self.exporter.start_exporting()
+        if self.job is not None:
+            # Also when no record comes: missing and unchanged ids are progress too.
+            self.checkpoints = create_looping_call(self.checkpoint)
+            seconds = self.crawler.settings.getfloat("NEWSBOT_CHECKPOINT_SECONDS")
+            self.checkpoints.start(seconds, now=False)
+
+    def _next_path(self) -> Path:
         assert self.crawler.spider is not None
         directory = output_dir(self.crawler.settings, self.crawler.spider.name)
-        self.output = PartFile(directory / f"{crawl_stamp(self.crawler)}.jsonl")
-        self.store = publishing_store(self.crawler)
-        self.exporter.start_exporting()
+        if self.job is None:
+            return directory / f"{crawl_stamp(self.crawler)}.jsonl"
+        self.chunks += 1
+        return directory / f"{crawl_stamp(self.crawler)}-{self.chunks:05d}.jsonl"
 
     def process_item(self, item: Any) -> Any:
         assert self.output is not None
@@ -206,43 +239,65 @@ class JsonLinesWriterPipeline:
             self.labels.add(label)
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         kill_point(f"after_records:{len(self.rows)}")
+        if self.job is not None:
+            self.job.settle(int(adapter["id"]))  # committed with this file
+            if len(self.rows) >= self.crawler.settings.getint("NEWSBOT_CHECKPOINT_RECORDS"):
+                self.checkpoint()
         return item
 
+    def checkpoint(self) -> None:
+        """A backfill's checkpoint: publish what is written, with the progress settled."""
+        if self.fault is not None:  # the crawl is stopping; close_spider publishes what is whole
+            return
+        if self._publish({}):
+            self.output = PartFile(self._next_path())
+            self.rows, self.labels = [], set()
+
     def close_spider(self) -> None:
+        if self.checkpoints is not None and self.checkpoints.running:
+            self.checkpoints.stop()
         self.exporter.finish_exporting()
         if self.output is None:
             return
-        assert self.store is not None
-        marks = run_marks(self.crawler)
+        self._publish(run_marks(self.crawler))
+
+    def _publish(self, marks: dict[str, str | None]) -> bool:
+        """Publish the part, and have the store learn its records with `marks` and a backfill's
+        progress; whether a file was published."""
+        assert self.output is not None and self.store is not None
+        progress = self.job.take() if self.job is not None else None
         if self.output.file is None or not self.rows:  # not one whole record
             if self.output.file is not None:
                 self.output.discard()
-            self._save_marks(marks)
-            return
+            self._save(marks, progress)
+            return False
         try:
             path = self.output.publish()
         except FileFault as fault:
-            # Nothing published: the marks stay as they were, which never claim too much.
+            # Nothing published: the marks and progress stay as they were, which never claim
+            # too much.
             self._failed(fault)
             self.output.discard()
-            return
+            return False
         kill_point("after_rename")
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", len(self.rows), path)
         try:
-            self.store.record_publication(path.name, self.rows, self.labels, marks)
+            self.store.record_publication(path.name, self.rows, self.labels, marks, progress)
         except FileFault as fault:
             # The file is published: the next run's recovery records it (store.recover), and
-            # the marks stay as they were.
+            # the marks and progress stay as they were (its ids are fetched again, unchanged).
             self._failed(fault)
+        return True
 
-    def _save_marks(self, marks: dict[str, str | None]) -> None:
-        """A run that published nothing still moves its discovery marks on."""
-        if not marks:
-            return
+    def _save(self, marks: dict[str, str | None], progress: Progress | None) -> None:
+        """A run (or checkpoint) that published nothing still moves its marks and progress on."""
         assert self.store is not None
         try:
-            self.store.save_marks(marks)
+            if marks:
+                self.store.save_marks(marks)
+            if progress:
+                self.store.save_progress(progress)
         except FileFault as fault:
             self._failed(fault)
 
@@ -254,6 +309,7 @@ class JsonLinesWriterPipeline:
         return line
 
     def _failed(self, fault: FileFault) -> None:
+        self.fault = self.fault or fault
         logger.error("%s", fault, exc_info=fault)
         record_fault(self.stats, fault)
 

@@ -86,6 +86,11 @@ REDIRECT_MAX_TIMES = 5
 # against a page of endless links; a first live run of every root finds about 2,500.
 NEWSBOT_MAX_ARTICLES = 5000
 
+# A backfill (`-a ids=LOW-HIGH`, newsbot/backfill.py) publishes a file and commits its progress
+# at least this often: a killed backfill fetches again at most this much.
+NEWSBOT_CHECKPOINT_RECORDS = 500
+NEWSBOT_CHECKPOINT_SECONDS = 60
+
 # In data-flow order: drop incomplete records, then duplicates, then articles unchanged since
 # their last publication (numbering the others' revisions), then write what is left.
 ITEM_PIPELINES = {

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 
 from newsbot import statkeys as keys
+from newsbot.backfill import Backfill
 from newsbot.datadir import data_dir, output_dir, run_stamp, warc_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
 from newsbot.store import SeenStore, default_path, recover
@@ -45,6 +46,9 @@ class RunState:
         self.closers: list[Callable[[], None]] = []
         # Set by the spider: the marks (newsbot/discovery.py) to store when the run publishes.
         self.marks_source: Callable[[], dict[str, str | None]] | None = None
+        # The spider's backfill job (`-a ids=…`), its progress read from the store; None for an
+        # ordinary run or a crawl that may not publish.
+        self.backfill: Backfill | None = None
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a
@@ -63,6 +67,12 @@ class RunState:
                     crawler.stats.set_value(keys.recovery(name), count)
             if salvaged := recover_warc_parts(warc_dir(crawler.settings)):
                 crawler.stats.set_value(keys.WARC_PARTS_SALVAGED, salvaged)
+            # The spider is built before the extensions, its arguments checked.
+            arguments = getattr(crawler.spider, "arguments", None)
+            if arguments is not None and arguments.ids is not None:
+                self.backfill = Backfill(
+                    arguments.backfill, arguments.ids, self.store, crawler.stats
+                )
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def _take_lock(self, directory: Path) -> bool:
@@ -114,6 +124,12 @@ def run_marks(crawler: Crawler) -> dict[str, str | None]:
     state = crawler.get_extension(RunState)
     source = state.marks_source if state is not None else None
     return source() if source is not None else {}
+
+
+def backfill_of(crawler: Crawler) -> Backfill | None:
+    """The crawl's backfill job; None for an ordinary run."""
+    state = crawler.get_extension(RunState)
+    return state.backfill if state is not None else None
 
 
 def publishing_store(crawler: Crawler) -> SeenStore:

@@ -79,6 +79,24 @@ def discovery_failed(reason: str) -> str:
     return f"newsbot/discovery/failed/{reason}"
 
 
+# -- a backfill (newsbot/backfill.py) --------------------------------------------------------------
+# The job's name (`ids=3900000-3950000`); absent on an ordinary run.
+BACKFILL_JOB = "newsbot/backfill/job"
+# Ids of the whole job (not only this run's): in it, settled done or missing, and left.
+BACKFILL_TOTAL = "newsbot/backfill/total"
+BACKFILL_DONE = "newsbot/backfill/done"
+BACKFILL_MISSING = "newsbot/backfill/missing"
+BACKFILL_LEFT = "newsbot/backfill/left"
+# Ids this run requested.
+BACKFILL_REQUESTED = "newsbot/backfill/requested"
+# 5xx answers (retries included) of ids found missing: the site's way of saying "no such
+# article", left out of the 5xx health check.
+BACKFILL_MISSING_5XX = "newsbot/backfill/missing_5xx"
+# Ids the short form `/article/<digits>` called missing that were asked again in the plain form,
+# and 1 when the plain form served one of them: the run then used the plain form only.
+BACKFILL_CHECKED_PLAIN = "newsbot/backfill/checked_plain"
+BACKFILL_PLAIN_FORM = "newsbot/backfill/plain_form"
+
 # -- fetching -------------------------------------------------------------------------------------
 OFFSITE_BLOCKED = "newsbot/offsite/blocked"
 RETRY_AFTER = "newsbot/throttle/retry_after"

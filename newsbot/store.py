@@ -75,6 +75,19 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Ids a backfill job (its name, newsbot/backfill.py) settled since its last commit: `done`
+    (published, or unchanged since their last publication) and `missing` (no such article)."""
+
+    job: str
+    done: tuple[int, ...] = ()
+    missing: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.done or self.missing)
+
+
+@dataclass(frozen=True)
 class Recovery:
     """What `recover` found left over from killed runs."""
 
@@ -158,11 +171,22 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    # A backfill's progress (newsbot/backfill.py): the ids it has settled, per job, so that a
+    # restart skips them. A job's name is stored once; an id costs a small row.
+    db.execute("CREATE TABLE backfill_jobs (job INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+    db.execute(
+        "CREATE TABLE backfill_ids (job INTEGER NOT NULL, id INTEGER NOT NULL,"
+        " missing INTEGER NOT NULL, PRIMARY KEY (job, id)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -293,11 +317,13 @@ class SeenStore:
         rows: Iterable[StoredArticle],
         labels: Iterable[str] = (),
         marks: Mapping[str, str | None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
-        """Learn a published file's records (and their labels), its name and the run's marks at
-        once; again for one file: no-op.
+        """Learn a published file's records (and their labels), its name, the run's marks and a
+        backfill's progress at once; again for one file: no-op.
 
-        All or nothing: on a full disk neither the file nor any of its rows or marks is recorded.
+        All or nothing: on a full disk neither the file nor any of its rows, marks or progress
+        is recorded.
         """
         with self._faults("write"), self._transaction():
             rows = list(rows)
@@ -311,11 +337,56 @@ class SeenStore:
                     "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
                 )
                 self._write_marks(marks or {})
+                self._write_progress(progress)
 
     def save_marks(self, marks: Mapping[str, str | None]) -> None:
         """Set marks (a value of None removes the mark), for a run that published nothing."""
         with self._faults("write"), self._transaction():
             self._write_marks(marks)
+
+    def save_progress(self, progress: Progress) -> None:
+        """A backfill's settled ids, when there is no file to publish with them."""
+        with self._faults("write"), self._transaction():
+            self._write_progress(progress)
+
+    def _job(self, name: str, create: bool = False) -> int | None:
+        if create:
+            self.db.execute("INSERT OR IGNORE INTO backfill_jobs (name) VALUES (?)", (name,))
+        row = self.db.execute("SELECT job FROM backfill_jobs WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def _write_progress(self, progress: Progress | None) -> None:
+        if not progress:
+            return
+        job = self._job(progress.job, create=True)
+        rows = [(job, i, 0) for i in progress.done] + [(job, i, 1) for i in progress.missing]
+        # An id settled twice (refetched after a kill) keeps its latest outcome.
+        self.db.executemany("INSERT OR REPLACE INTO backfill_ids VALUES (?, ?, ?)", rows)
+
+    def settled(self, job: str, low: int, high: int) -> set[int]:
+        """The ids from `low` to `high` that backfill `job` has settled (done or missing)."""
+        with self._faults("read"):
+            number = self._job(job)
+            if number is None:
+                return set()
+            found = self.db.execute(
+                "SELECT id FROM backfill_ids WHERE job = ? AND id BETWEEN ? AND ?",
+                (number, low, high),
+            )
+            return {news_id for (news_id,) in found}
+
+    def progress_counts(self, job: str) -> tuple[int, int]:
+        """How many ids backfill `job` has settled: (done, missing)."""
+        with self._faults("read"):
+            number = self._job(job)
+            if number is None:
+                return 0, 0
+            done, missing = self.db.execute(
+                "SELECT count(*) - coalesce(sum(missing), 0), coalesce(sum(missing), 0)"
+                " FROM backfill_ids WHERE job = ?",
+                (number,),
+            ).fetchone()
+            return done, missing
 
     def _write_marks(self, marks: Mapping[str, str | None]) -> None:
         for name, value in marks.items():

@@ -30,7 +30,7 @@ def test_an_unknown_argument_names_the_known_ones(raw: dict, message: str) -> No
     with pytest.raises(BadArgument) as refused:
         parse_arguments(raw)
     assert message in str(refused.value)
-    assert str(refused.value).endswith("the arguments are base_url, max_pages, sections, full")
+    assert str(refused.value).endswith("the arguments are base_url, max_pages, sections, full, ids")
 
 
 def test_scrapys_own_internal_arguments_pass() -> None:

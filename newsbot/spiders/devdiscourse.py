@@ -29,6 +29,7 @@ from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -36,6 +37,7 @@ from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
+from newsbot.backfill import MISSING_STATUSES, Backfill, plain_path
 from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
@@ -150,6 +152,8 @@ class DevdiscourseSpider(scrapy.Spider):
         self.listing_failed = False
         self.finished = False
         self.robots = None
+        # A backfill's job (newsbot/backfill.py): no discovery, exactly its ids.
+        self.backfill: Backfill | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -164,6 +168,11 @@ class DevdiscourseSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         state = self.crawler.get_extension(RunState)
         self.store = state.store if state is not None else None
+        if state is not None and state.backfill is not None:
+            self.backfill = state.backfill
+            async for request in self.backfill_requests(self.backfill):
+                yield request
+            return
         self.walks_everything = (
             self.arguments.full or self.store is None or self.store.newest_id() is None
         )
@@ -183,6 +192,71 @@ class DevdiscourseSpider(scrapy.Spider):
         )
         yield self.all_news_request(1)
         yield self.listing_request(NEWS_DESK, 1, self.walk(NEWS_DESK))
+
+    async def backfill_requests(self, job: Backfill) -> AsyncIterator[scrapy.Request]:
+        """The ids the job has left, newest first, a batch at a time: the next batch only once
+        the scheduler has handed out the last, so it never holds more than one batch (a range
+        may be millions of ids; Scrapy's engine would otherwise take all of start() at once)."""
+        batch = 2 * self.crawler.settings.getint("CONCURRENT_REQUESTS")
+        for count, news_id in enumerate(job.left(), 1):
+            yield self.backfill_request(job, news_id)
+            if count % batch == 0:
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+
+    def backfill_request(self, job: Backfill, news_id: int, check: bool = False) -> scrapy.Request:
+        """`check`: the plain form, for an id the short form called missing (newsbot/backfill.py).
+        Not through the duplicate filter: each id comes once (from the store's progress), and
+        the filter would keep millions of fingerprints."""
+        self.crawler.stats.inc_value(keys.BACKFILL_REQUESTED)
+        path = plain_path(news_id) if check else job.path(news_id)
+        return scrapy.Request(
+            self.site_url(path),
+            callback=self.parse_article,
+            errback=self.backfill_failed,
+            dont_filter=True,
+            meta={"news_id": str(news_id), "backfill": "check" if check else "range"},
+        )
+
+    def backfill_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """An id lost for good: missing when the site says there is no such article (checked in
+        the plain form while the short form has not proven itself), else a loss the next run
+        retries."""
+        job, request = self.backfill, failure.request
+        assert job is not None
+        news_id = int(request.meta["news_id"])
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if status not in MISSING_STATUSES:
+            self.request_failed(failure)
+            return
+        if request.meta["backfill"] == "range" and not (job.plain_form or job.short_form_served):
+            self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
+            yield self.backfill_request(job, news_id, check=True)
+            return
+        if status >= 500:
+            answers = request.meta.get("retry_times", 0) + 1
+            self.crawler.stats.inc_value(keys.BACKFILL_MISSING_5XX, answers)
+        job.settle(news_id, missing=True)
+
+    def backfill_answered(self, response: Response, article: bool) -> Iterator[scrapy.Request]:
+        """What a page under the short or the plain form says about the short form."""
+        job = self.backfill
+        assert job is not None
+        kind = response.meta.get("backfill")
+        if article and kind == "range" and not job.plain_form:
+            job.short_form_served = True
+        elif article and kind == "check" and not job.plain_form:
+            job.plain_form = True
+            self.crawler.stats.set_value(keys.BACKFILL_PLAIN_FORM, 1)
+            self.logger.warning(
+                "%s is served under the plain form but was missing under the short one:"
+                " requesting %s from now on",
+                response.meta["news_id"],
+                plain_path(int(response.meta["news_id"])),
+            )
+        elif not article and kind == "range" and not (job.plain_form or job.short_form_served):
+            # The short form answered something other than an article: ask the plain one.
+            self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
+            yield self.backfill_request(job, int(response.meta["news_id"]), check=True)
 
     def after_sitemap(self) -> Iterator[scrapy.Request]:
         """The listings with relative times, once the sitemap's exact times are known."""
@@ -494,11 +568,15 @@ class DevdiscourseSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Article]:
+    def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
         # Every article page tried, answered or lost for good (`request_failed`): the health
         # check's denominator for "yielded no valid record".
         self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
-        self.article_answered(response.meta.get("news_id", ""))
+        if self.backfill is not None:
+            article = bool(response.body.strip()) and is_html(response)
+            yield from self.backfill_answered(response, article and is_article_page(response))
+        else:
+            self.article_answered(response.meta.get("news_id", ""))
         if not response.body.strip() or not is_html(response):
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
@@ -534,7 +612,8 @@ class DevdiscourseSpider(scrapy.Spider):
         listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
         link = request.meta.get("redirect_urls", [request.url])[0]
         if request.callback == self.parse_article and urls.news_id(link):
-            self.article_answered(request.meta.get("news_id", ""))
+            if self.backfill is None:
+                self.article_answered(request.meta.get("news_id", ""))
             self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
             self.crawler.stats.inc_value(keys.dropped(reason))
         else:

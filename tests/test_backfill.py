@@ -1,0 +1,219 @@
+"""The backfill (`-a ids=LOW-HIGH`, newsbot/backfill.py): exactly the ids of a range, each once,
+missing ones counted, progress in the seen store, resumable after `kill -9`."""
+
+import os
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from newsbot import statkeys as keys
+from newsbot.arguments import BadArgument, IdRange, parse_arguments
+from newsbot.backfill import WINDOW, Backfill
+from newsbot.cron import OK, USAGE
+from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
+from newsbot.replica import ReplicaSite
+from newsbot.store import STORE_NAME, Progress, SeenStore
+from tests.crawling import (
+    ENV,
+    PROJECT_DIR,
+    field_differences,
+    read_records,
+    run_crawl,
+    runs,
+    wait_for,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"ids": "abc"}, "ids must be a range of NewsIds LOW-HIGH such as 3900000-3950000"),
+        ({"ids": "3950000-3900000"}, "the range is reversed, write it 3900000-3950000"),
+        ({"ids": "0-10"}, "ids must be a range"),
+        ({"ids": "1-2", "full": "1"}, "ids (a backfill) and full exclude each other"),
+        ({"ids": "1-2", "max_pages": "3"}, "ids (a backfill) and max_pages exclude each other"),
+    ],
+)
+def test_bad_backfill_arguments_are_refused_in_one_line(raw: dict, message: str) -> None:
+    with pytest.raises(BadArgument) as refused:
+        parse_arguments(raw)
+    assert message in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_an_id_range_names_its_job() -> None:
+    arguments = parse_arguments({"ids": " 3900000-3950000 "})
+    assert arguments.ids == IdRange(3900000, 3950000)
+    assert len(arguments.ids) == 50001
+    assert arguments.backfill == "ids=3900000-3950000"
+    assert parse_arguments({}).backfill is None
+
+
+@pytest.mark.e2e
+def test_a_bad_range_stops_before_any_request(tmp_path: Path, replica_server) -> None:
+    before = len(replica_server.requests)
+    result = run_crawl(replica_server.base_url, tmp_path, "-a", "ids=20-10")
+    assert result.status == USAGE
+    assert result.stderr.strip().splitlines() == [
+        "newsbot: error: ids: the range is reversed, write it 10-20"
+    ]
+    assert len(replica_server.requests) == before
+
+
+# -- progress in the store --------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    opened = SeenStore(tmp_path / STORE_NAME)
+    yield opened
+    opened.close()
+
+
+def test_progress_is_committed_with_its_publication_and_counted(store: SeenStore) -> None:
+    store.record_publication("a.jsonl", [], progress=Progress("ids=1-9", (9, 8), (7,)))
+    store.save_progress(Progress("ids=1-9", (5,), ()))
+    store.save_progress(Progress("ids=1-5", (1,), ()))  # another job
+    assert store.settled("ids=1-9", 1, 9) == {9, 8, 7, 5}
+    assert store.settled("ids=1-9", 6, 8) == {8, 7}
+    assert store.progress_counts("ids=1-9") == (3, 1)
+    assert store.progress_counts("ids=2-3") == (0, 0)
+    assert store.settled("ids=2-3", 1, 9) == set()
+
+
+def test_the_ids_left_skip_the_settled_ones_newest_first(store: SeenStore) -> None:
+    high = 10 + 2 * WINDOW
+    settled = (high, high - 1, 10 + WINDOW, 12)
+    store.save_progress(Progress("ids=10-" + str(high), settled, (11,)))
+    job = Backfill(f"ids=10-{high}", IdRange(10, high), store, MemoryStatsCollector(get_crawler()))
+    left = list(job.left())
+    assert left[:2] == [high - 2, high - 3]
+    assert left[-1] == 10
+    assert len(left) == len(set(left)) == 2 * WINDOW + 1 - 5
+    assert not set(settled) & set(left) and 11 not in left
+    assert job.remaining() == len(left)
+
+
+def test_settled_ids_are_counted_and_taken_once(store: SeenStore) -> None:
+    stats = MemoryStatsCollector(get_crawler())
+    store.save_progress(Progress("ids=1-10", (10,), ()))
+    job = Backfill("ids=1-10", IdRange(1, 10), store, stats)
+    job.settle(9)
+    job.settle(8, missing=True)
+    assert stats.get_value(keys.BACKFILL_DONE) == 2
+    assert stats.get_value(keys.BACKFILL_MISSING) == 1
+    assert stats.get_value(keys.BACKFILL_LEFT) == 7
+    assert job.take() == Progress("ids=1-10", (9,), (8,))
+    assert not job.take()
+
+
+# -- on the replica ---------------------------------------------------------------------------
+
+
+def newest_ids(site: ReplicaSite, count: int) -> list[int]:
+    """The newest `count` ids of the replica, which has gaps between them (docs/site.md §1)."""
+    return sorted(int(news_id) for news_id in site.ids())[-count:]
+
+
+@pytest.mark.e2e
+def test_a_backfill_publishes_exactly_the_existing_ids_and_counts_the_gaps(
+    tmp_path: Path, serve_replica
+) -> None:
+    site = ReplicaSite(articles=80, seed=3)
+    server = serve_replica(site)
+    existing = newest_ids(site, 40)
+    low, high = existing[0], existing[-1] + 2  # two ids past the newest: missing too
+    settings = {**LOOPBACK_SETTINGS, "NEWSBOT_CHECKPOINT_RECORDS": "7"}
+    result = run_crawl(server.base_url, tmp_path, "-a", f"ids={low}-{high}", settings=settings)
+    assert result.status == OK, result.stderr
+
+    published = [int(record["id"]) for record in result.records]
+    assert sorted(published) == existing
+    expected = {str(news_id): site.expected_record(news_id) for news_id in existing}
+    assert field_differences(result.records, expected) == []
+    assert len(result.files) == -(-len(existing) // 7)  # a file per checkpoint
+    gaps = high - low + 1 - len(existing)
+    counts = runs(tmp_path)[-1]["counts"]
+    assert runs(tmp_path)[-1]["backfill"] == f"ids={low}-{high}"
+    assert (counts["backfill/done"], counts["backfill/missing"]) == (len(existing), gaps)
+    assert counts["backfill/left"] == 0
+    # Nothing but the range, each id once, in its short form (docs/site.md §8.1).
+    article_paths = [path for _, path, _ in server.requests if path != "/robots.txt"]
+    asked = Counter(int(path.rsplit("/", 1)[1]) for path in article_paths)
+    assert set(asked) == set(range(low, high + 1))
+    assert all(path.startswith("/article/") and path.count("/") == 2 for path in article_paths)
+    assert {asked[news_id] for news_id in existing} == {1}
+
+    # A cron run afterwards republishes none of them; the same backfill again requests nothing.
+    cron = run_crawl(server.base_url, tmp_path)
+    assert cron.status == OK, cron.stderr
+    assert Counter(record["id"] for record in cron.records).most_common(1)[0][1] == 1
+    requests_before = len(server.requests)
+    again = run_crawl(server.base_url, tmp_path, "-a", f"ids={low}-{high}", settings=settings)
+    assert again.status == OK, again.stderr
+    assert len(again.records) == len(cron.records)
+    assert all(path == "/robots.txt" for _, path, _ in server.requests[requests_before:])
+
+
+@pytest.mark.e2e
+def test_a_range_with_no_article_fails_its_health_check(tmp_path: Path, serve_replica) -> None:
+    site = ReplicaSite(articles=20, seed=3)
+    server = serve_replica(site)
+    beyond = newest_ids(site, 1)[0] + 100
+    result = run_crawl(
+        server.base_url, tmp_path, "-a", f"ids={beyond}-{beyond + 5}", settings=FAST_RETRIES
+    )
+    assert result.status == 1
+    assert "backfill ids=" in result.stderr and "fetched no article" in result.stderr
+    assert runs(tmp_path)[-1]["counts"]["backfill/missing"] == 6
+
+
+# No retry back-off to speak of on a local server.
+FAST_RETRIES = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "RETRY_TIMES": "1",
+}
+
+
+@pytest.mark.e2e
+def test_a_backfill_killed_midway_resumes_and_publishes_each_article_once(
+    tmp_path: Path, serve_replica
+) -> None:
+    site = ReplicaSite(articles=120, seed=4)
+    site.latency_seconds = 0.02  # a range that takes a few seconds, so the kill lands midway
+    server = serve_replica(site)
+    existing = newest_ids(site, 100)
+    ids = f"ids={existing[0]}-{existing[-1]}"
+    settings = {
+        **LOOPBACK_SETTINGS,
+        "CONCURRENT_REQUESTS": "4",
+        "RETRY_TIMES": "1",
+        "NEWSBOT_CHECKPOINT_RECORDS": "5",
+    }
+    command = crawl_command(server.base_url, tmp_path, settings, "-a", ids)
+    first = subprocess.Popen(command, cwd=PROJECT_DIR, env=ENV, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: len(read_records(tmp_path)[1]) >= 3, timeout=120)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        first.communicate(timeout=60)
+    assert first.returncode == -signal.SIGKILL
+    published_before, _ = read_records(tmp_path)
+    assert 0 < len(published_before) < len(existing)
+    requests_at_kill = len(server.requests)
+
+    second = subprocess.run(command, cwd=PROJECT_DIR, env=ENV, capture_output=True, text=True)
+    assert second.returncode == OK, second.stderr
+    records, _ = read_records(tmp_path)
+    assert Counter(int(record["id"]) for record in records) == Counter(existing)
+    # The restart asked again for none of what was published before the kill.
+    again = {path for _, path, _ in server.requests[requests_at_kill:]}
+    assert not {f"/article/{record['id']}" for record in published_before} & again
