@@ -100,6 +100,8 @@ BACKFILL_PLAIN_FORM = "newsbot/backfill/plain_form"
 # -- fetching -------------------------------------------------------------------------------------
 OFFSITE_BLOCKED = "newsbot/offsite/blocked"
 RETRY_AFTER = "newsbot/throttle/retry_after"
+# Times a request waited for a slot of the site's rate budget (NEWSBOT_SITE_MAX_RATE).
+RATE_WAITS = "newsbot/throttle/rate_waits"
 RETRY_AFTER_MAX_WAIT = "newsbot/throttle/retry_after_max_wait"
 # Why the site could not be reached at all (`host: what (attempts)`), when it could not.
 UNREACHABLE = "newsbot/unreachable"
