@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
+from scrapy.settings import BaseSettings
+
 from newsbot import statkeys as keys
 from newsbot.arguments import IdRange
 from newsbot.store import Progress
@@ -40,6 +42,11 @@ class ProgressStore(Protocol):
     def settled(self, job: str, low: int, high: int) -> set[int]: ...
 
     def progress_counts(self, job: str) -> tuple[int, int]: ...
+
+
+def backfill_batch(settings: BaseSettings) -> int:
+    """Ids handed to the scheduler at once: enough to keep every connection busy."""
+    return 2 * settings.getint("CONCURRENT_REQUESTS")
 
 
 def short_path(news_id: int) -> str:
@@ -96,6 +103,10 @@ class Backfill:
         else:
             self.done += 1
         self._count()
+
+    def fail(self, news_id: int) -> None:
+        """An id left unsettled in this run (a download error, an invalid page)."""
+        self.stats.inc_value(keys.BACKFILL_FAILED)
 
     def take(self) -> Progress:
         """What to commit with the next publication; forgotten here once taken."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.utils.asyncio import create_looping_call
@@ -17,7 +18,8 @@ from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS
-from newsbot.publish import PartFile, kill_point
+from newsbot.publish import PartFile, kill_point, rename_into_place
+from newsbot.shared import RedisStore, RedisUnavailable
 from newsbot.state import backfill_of, crawl_stamp, publishing_store, run_marks, seen_store
 from newsbot.store import (
     Progress,
@@ -43,18 +45,22 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 
 
 class RequiredFieldsPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         for name in REQUIRED_FIELDS:
             if adapter.get(name) in (None, ""):
                 self.stats.inc_value(keys.missing(name))
+                job = backfill_of(self.crawler)
+                if job is not None and str(adapter.get("id") or "").isdigit():
+                    job.fail(int(adapter["id"]))
                 raise DropItem(f"missing {name}")
         self.stats.inc_value(keys.ITEMS_VALID)
         return item
@@ -189,6 +195,8 @@ class JsonLinesWriterPipeline:
         self.rows: list[StoredArticle] = []
         self.labels: set[str] = set()
         self.job: Backfill | None = None
+        # The shared store went away (newsbot/shared.py): nothing more is written or published.
+        self.redis_lost = False
         self.chunks = 0
         self.checkpoints: AsyncioLoopingCall | LoopingCall | None = None
 
@@ -209,6 +217,9 @@ class JsonLinesWriterPipeline:
             self.checkpoints = create_looping_call(self.checkpoint)
             seconds = self.crawler.settings.getfloat("NEWSBOT_CHECKPOINT_SECONDS")
             self.checkpoints.start(seconds, now=False)
+            # Nothing in flight: what is settled is committed now (a shared backfill's other
+            # workers wait for its leases to go).
+            self.crawler.signals.connect(self.checkpoint, signal=signals.spider_idle)
 
     def _next_path(self) -> Path:
         assert self.crawler.spider is not None
@@ -220,9 +231,11 @@ class JsonLinesWriterPipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.output is not None
-        if self.fault is not None:
+        if self.fault is not None or self.redis_lost:
             self.stats.inc_value(keys.DROPPED_UNWRITTEN)
-            raise DropItem(f"not written after {self.fault}", log_level="DEBUG")
+            raise DropItem(
+                f"not written after {self.fault or 'Redis went away'}", log_level="DEBUG"
+            )
         try:
             self.output.write(self._serialise(item))
         except FileFault as fault:
@@ -247,7 +260,7 @@ class JsonLinesWriterPipeline:
 
     def checkpoint(self) -> None:
         """A backfill's checkpoint: publish what is written, with the progress settled."""
-        if self.fault is not None:  # the crawl is stopping; close_spider publishes what is whole
+        if self.fault is not None or self.redis_lost:  # the crawl is stopping
             return
         if self._publish({}):
             self.output = PartFile(self._next_path())
@@ -257,7 +270,7 @@ class JsonLinesWriterPipeline:
         if self.checkpoints is not None and self.checkpoints.running:
             self.checkpoints.stop()
         self.exporter.finish_exporting()
-        if self.output is None:
+        if self.output is None or self.redis_lost:
             return
         self._publish(run_marks(self.crawler))
 
@@ -271,6 +284,8 @@ class JsonLinesWriterPipeline:
                 self.output.discard()
             self._save(marks, progress)
             return False
+        if isinstance(self.store, RedisStore):
+            return self._publish_committed_first(marks, progress)
         try:
             path = self.output.publish()
         except FileFault as fault:
@@ -288,6 +303,37 @@ class JsonLinesWriterPipeline:
             # The file is published: the next run's recovery records it (store.recover), and
             # the marks and progress stay as they were (its ids are fetched again, unchanged).
             self._failed(fault)
+        return True
+
+    def _publish_committed_first(
+        self, marks: dict[str, str | None], progress: Progress | None
+    ) -> bool:
+        """Workers sharing a store (newsbot/shared.py): commit the records, then rename the file,
+        so that no other worker can publish an article this file holds. Killed in between,
+        the next start completes the rename (store.recover)."""
+        assert self.output is not None and self.store is not None
+        path = self.output.path
+        try:
+            self.output.seal()
+            self.store.record_publication(path.name, self.rows, self.labels, marks, progress)
+        except FileFault as fault:
+            self._failed(fault)
+            self.output.discard()
+            return False
+        except RedisUnavailable:
+            # Maybe committed before the connection dropped: the part stays for the next
+            # start to decide (store.recover), and this crawl stops (shared.lose_redis).
+            self.redis_lost = True
+            return False
+        kill_point("after_commit")
+        try:
+            published = rename_into_place(self.output.part, path)
+        except OSError as error:
+            # Committed: the next start renames it (store.recover).
+            self._failed(FileFault(path, error, "rename"))
+            return False
+        self.stats.set_value(keys.OUTPUT_FILE, str(published))
+        logger.info("Wrote %d records to %s", len(self.rows), published)
         return True
 
     def _save(self, marks: dict[str, str | None], progress: Progress | None) -> None:

@@ -96,6 +96,9 @@ NEWSBOT_MAX_ARTICLES = 5000
 # at least this often: a killed backfill fetches again at most this much.
 NEWSBOT_CHECKPOINT_RECORDS = 500
 NEWSBOT_CHECKPOINT_SECONDS = 60
+# A worker of a shared backfill (REDIS_URL, newsbot/shared.py) holds a lease on each id it
+# fetches, renewed while it lives; a dead worker's ids go to another this long after it died.
+NEWSBOT_LEASE_SECONDS = 600
 
 # In data-flow order: drop incomplete records, then duplicates, then articles unchanged since
 # their last publication (numbering the others' revisions), then write what is left.

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
+from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import statkeys as keys
-from newsbot.backfill import Backfill
+from newsbot.arguments import CrawlArguments
+from newsbot.backfill import Backfill, backfill_batch
 from newsbot.datadir import data_dir, output_dir, run_stamp, warc_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
+from newsbot.shared import RedisStore, SharedBackfill, lose_redis, redis_url, worker_name
 from newsbot.store import SeenStore, default_path, recover
 from newsbot.warc import recover_warc_parts
 
@@ -39,7 +42,13 @@ class RunState:
         # A command that only looks (`scrapy parse`, `shell`, …; newsbot/commands/), maybe
         # beside a running crawl, takes no lock, recovers nothing and writes not a byte.
         read_only = crawler.settings.getbool("NEWSBOT_READ_ONLY")
-        self.store = SeenStore(default_path(crawler.settings), read_only=read_only)
+        # Workers sharing a Redis (newsbot/shared.py) share the store there too.
+        url = redis_url(crawler.settings) if not read_only else None
+        self.store: SeenStore | RedisStore = (
+            RedisStore(url, worker_name(directory), lambda message: lose_redis(crawler, message))
+            if url
+            else SeenStore(default_path(crawler.settings), read_only=read_only)
+        )
         self.lock: RunLock | None = None
         # What components must finish while the lock is still held (the WARC archive publishes
         # its last file), in spider_closed, which runs after the pipelines' close_spider.
@@ -70,10 +79,31 @@ class RunState:
             # The spider is built before the extensions, its arguments checked.
             arguments = getattr(crawler.spider, "arguments", None)
             if arguments is not None and arguments.ids is not None:
-                self.backfill = Backfill(
-                    arguments.backfill, arguments.ids, self.store, crawler.stats
-                )
+                self.backfill = self._backfill(crawler, arguments)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def _backfill(self, crawler: Crawler, arguments: CrawlArguments) -> Backfill:
+        assert arguments.backfill is not None and arguments.ids is not None
+        if not isinstance(self.store, RedisStore):
+            return Backfill(arguments.backfill, arguments.ids, self.store, crawler.stats)
+        settings = crawler.settings
+        job = SharedBackfill(
+            arguments.backfill,
+            arguments.ids,
+            self.store,
+            crawler.stats,
+            lease_seconds=settings.getfloat("NEWSBOT_LEASE_SECONDS"),
+            batch=backfill_batch(settings),
+        )
+        # Leases are renewed three times per lease: a live worker never loses one.
+        renewal = create_looping_call(job.renew)
+        crawler.signals.connect(
+            lambda: renewal.start(settings.getfloat("NEWSBOT_LEASE_SECONDS") / 3, now=False),
+            signal=signals.spider_opened,
+            weak=False,
+        )
+        self.closers.append(lambda: renewal.running and renewal.stop())
+        return job
 
     def _take_lock(self, directory: Path) -> bool:
         lock = RunLock(directory / LOCK_NAME)
@@ -109,7 +139,7 @@ def _state(crawler: Crawler) -> RunState:
     return state
 
 
-def seen_store(crawler: Crawler) -> SeenStore:
+def seen_store(crawler: Crawler) -> SeenStore | RedisStore:
     """The crawl's store; usable from the spider's `start()` or a pipeline's `open_spider` on."""
     return _state(crawler).store
 
@@ -132,7 +162,7 @@ def backfill_of(crawler: Crawler) -> Backfill | None:
     return state.backfill if state is not None else None
 
 
-def publishing_store(crawler: Crawler) -> SeenStore:
+def publishing_store(crawler: Crawler) -> SeenStore | RedisStore:
     """The crawl's store, for a component that publishes: only under the run lock."""
     state = crawler.get_extension(RunState)
     if state is None or not state.writable:

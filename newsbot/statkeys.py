@@ -96,6 +96,15 @@ BACKFILL_MISSING_5XX = "newsbot/backfill/missing_5xx"
 # and 1 when the plain form served one of them: the run then used the plain form only.
 BACKFILL_CHECKED_PLAIN = "newsbot/backfill/checked_plain"
 BACKFILL_PLAIN_FORM = "newsbot/backfill/plain_form"
+# Ids this run got no record of for another reason than missing (a download error, an invalid
+# page): left for the next pass or run.
+BACKFILL_FAILED = "newsbot/backfill/failed"
+# Shared backfill (newsbot/shared.py): ids popped from the queue that were settled already or
+# leased by a live worker, so not fetched again; expired leases taken back.
+BACKFILL_NOT_LEASED = "newsbot/backfill/not_leased"
+BACKFILL_RECLAIMED = "newsbot/backfill/reclaimed"
+# The one line saying the shared Redis went away (newsbot/shared.py); absent while it is there.
+REDIS_LOST = "newsbot/redis_lost"
 
 # -- fetching -------------------------------------------------------------------------------------
 OFFSITE_BLOCKED = "newsbot/offsite/blocked"

@@ -23,13 +23,17 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.settings import BaseSettings
+
+if TYPE_CHECKING:
+    from newsbot.shared import RedisStore
 
 from newsbot.datadir import data_dir
 from newsbot.filefaults import FileFault, file_fault
 from newsbot.items import ARTICLE_FIELDS
+from newsbot.publish import published_path, rename_into_place
 from newsbot.urls import NO_LABEL
 
 logger = logging.getLogger(__name__)
@@ -424,18 +428,26 @@ def published_labels(path: Path) -> set[str]:
         store.close()
 
 
-def recover(store: SeenStore, output_dir: Path) -> Recovery:
+def recover(store: SeenStore | RedisStore, output_dir: Path) -> Recovery:
     """Undo what killed runs left in `output_dir`; the caller holds the run lock.
 
     A hidden part file is a killed run's unpublished output: none of it was published and the
-    store never learned it, so it is deleted and those articles are fetched again. A published
-    file the store has not recorded was renamed just before a kill: its records are published,
-    so the store learns them now, exactly once.
+    store never learned it, so it is deleted and those articles are fetched again; unless the
+    store recorded its name, which a store shared by workers does before the rename
+    (newsbot/shared.py): that rename is completed. A published file the store has not
+    recorded was renamed just before a kill: its records are published, so the store learns
+    them now, exactly once.
     """
-    parts = sorted(output_dir.glob(PART_GLOB))
-    for part in parts:
+    parts = []
+    for part in sorted(output_dir.glob(PART_GLOB)):
+        final = published_path(part)
+        if store.is_recorded(final.name):
+            with file_fault(final, "rename"):
+                rename_into_place(part, final, overwrite=True)
+            continue
         with file_fault(part, "delete"):
             part.unlink()
+        parts.append(part)
     files = records = 0
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import scrapy
 from lxml import etree
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -37,7 +37,7 @@ from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
-from newsbot.backfill import MISSING_STATUSES, Backfill, plain_path
+from newsbot.backfill import MISSING_STATUSES, Backfill, backfill_batch, plain_path
 from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
@@ -55,6 +55,7 @@ from newsbot.extract import extract_article, is_article_page
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
 from newsbot.processors import IST, parse_datetime
+from newsbot.shared import SharedBackfill
 from newsbot.state import RunState
 from newsbot.store import SeenStore
 
@@ -197,7 +198,7 @@ class DevdiscourseSpider(scrapy.Spider):
         """The ids the job has left, newest first, a batch at a time: the next batch only once
         the scheduler has handed out the last, so it never holds more than one batch (a range
         may be millions of ids; Scrapy's engine would otherwise take all of start() at once)."""
-        batch = 2 * self.crawler.settings.getint("CONCURRENT_REQUESTS")
+        batch = backfill_batch(self.crawler.settings)
         for count, news_id in enumerate(job.left(), 1):
             yield self.backfill_request(job, news_id)
             if count % batch == 0:
@@ -227,6 +228,7 @@ class DevdiscourseSpider(scrapy.Spider):
         status = failure.value.response.status if failure.check(HttpError) else None
         if status not in MISSING_STATUSES:
             self.request_failed(failure)
+            job.fail(news_id)
             return
         if request.meta["backfill"] == "range" and not (job.plain_form or job.short_form_served):
             self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
@@ -585,6 +587,8 @@ class DevdiscourseSpider(scrapy.Spider):
             return
         if not is_article_page(response):
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
+            if self.backfill is not None:
+                self.backfill.fail(int(response.meta["news_id"]))
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         yield extract_article(response, self.crawler.stats)
@@ -623,7 +627,25 @@ class DevdiscourseSpider(scrapy.Spider):
     # -- what the next run starts from -----------------------------------------------------------
 
     def idle(self) -> None:
-        """Nothing left to fetch: the run reached its end (not a signal, the cap or a crash)."""
+        """Nothing left to fetch: the run reached its end (not a signal, the cap or a crash).
+
+        A worker of a shared backfill first queues again the ids whose lease expired (their
+        worker died), stays while other workers hold leases (they may die too), then sweeps
+        the range once for ids still left (newsbot/shared.py SharedBackfill.sweep)."""
+        job = self.backfill
+        if isinstance(job, SharedBackfill) and not self.crawler.stats.get_value(keys.REDIS_LOST):
+            if reclaimed := job.reclaim():
+                self.crawler.stats.inc_value(keys.BACKFILL_RECLAIMED, len(reclaimed))
+                for news_id in reclaimed:
+                    self.crawler.engine.crawl(self.backfill_request(job, news_id))
+                raise DontCloseSpider
+            if job.held_elsewhere():
+                raise DontCloseSpider
+            swept = job.sweep()
+            for news_id in swept or ():
+                self.crawler.engine.crawl(self.backfill_request(job, news_id))
+            if swept is None or swept:
+                raise DontCloseSpider
         self.finished = True
 
     def final_marks(self) -> dict[str, str | None]:
