@@ -192,7 +192,7 @@ def run_record(
         if outcome.status == ABORTED
         else None,
         "file_fault": outcome.file_fault,
-        "unreachable": stats.get(keys.UNREACHABLE),
+        "unreachable": stats.get(keys.UNREACHABLE) or stats.get(keys.REDIS_LOST),
         "published": stats.get(keys.OUTPUT_FILE),
         # A backfill's job (`ids=…`); its progress is in "counts" (backfill/done, missing, left).
         "backfill": stats.get(keys.BACKFILL_JOB),

@@ -67,17 +67,23 @@ class RequiredFieldsPipeline:
 
 
 class DuplicatesPipeline:
-    """Drops a second record of one NewsId in a run: the site serves an article under many URLs."""
+    """Drops a second record of one NewsId in a run: the site serves an article under many URLs.
 
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    Not in a backfill: it requests each id once, under one URL, and would otherwise keep every
+    id of a range of millions in memory."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
         self.seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        if backfill_of(self.crawler) is not None:
+            return item
         news_id = ItemAdapter(item).get("id")
         if news_id in self.seen:
             self.stats.inc_value(keys.DROPPED_DUPLICATE)

@@ -1,6 +1,7 @@
 """The backfill (`-a ids=LOW-HIGH`, newsbot/backfill.py): exactly the ids of a range, each once,
 missing ones counted, progress in the seen store, resumable after `kill -9`."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -8,15 +9,23 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from newsbot import statkeys as keys
 from newsbot.arguments import BadArgument, IdRange, parse_arguments
 from newsbot.backfill import WINDOW, Backfill
-from newsbot.cron import OK, USAGE
+from newsbot.cron import OK, UNREACHABLE, USAGE, evaluate
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
+from newsbot.progress import backfill_line
 from newsbot.replica import ReplicaSite
+from newsbot.replica.routes import handle
+from newsbot.spiders.devdiscourse import DevdiscourseSpider
+from newsbot.state import RunState
 from newsbot.store import STORE_NAME, Progress, SeenStore
 from tests.crawling import (
     ENV,
@@ -110,6 +119,80 @@ def test_settled_ids_are_counted_and_taken_once(store: SeenStore) -> None:
     assert stats.get_value(keys.BACKFILL_LEFT) == 7
     assert job.take() == Progress("ids=1-10", (9,), (8,))
     assert not job.take()
+
+
+# -- the spider's decisions on built responses ---------------------------------------------------
+
+BASE = "http://127.0.0.1:8800"
+
+
+def backfill_spider(tmp_path: Path, ids: str) -> DevdiscourseSpider:
+    """The spider of a backfill, on a temporary store (RunState built after the spider, as a
+    crawl builds it, so that it opens the job)."""
+    settings = {"NEWSBOT_DATA_DIR": str(tmp_path), "EXTENSIONS": {RunState: 0}}
+    crawler = get_crawler(DevdiscourseSpider, {**settings, "CONCURRENT_REQUESTS": 2})
+    spider = DevdiscourseSpider.from_crawler(crawler, base_url=BASE, ids=ids)
+    crawler.spider = spider
+    # get_crawler built the extensions before there was a spider: build RunState again.
+    crawler.get_extension(RunState).store.close()
+    crawler.extensions.middlewares = (RunState(crawler),)
+    return spider
+
+
+def first_requests(spider: DevdiscourseSpider, count: int) -> list[Request]:
+    async def take() -> list[Request]:
+        start = spider.start()
+        return [await anext(start) for _ in range(count)]
+
+    return asyncio.run(take())
+
+
+def answer(site: ReplicaSite, request: Request) -> HtmlResponse:
+    """The replica's answer to `request`, as the response its callback gets."""
+    served = handle(site, request.url.removeprefix(BASE), "Mozilla/5.0")
+    return HtmlResponse(request.url, status=served.status, body=served.body, request=request)
+
+
+def missing(request: Request) -> Failure:
+    failure = Failure(HttpError(HtmlResponse(request.url, status=500, request=request)))
+    failure.request = request
+    return failure
+
+
+def test_a_backfill_asks_for_its_ids_newest_first_in_the_short_form(tmp_path: Path) -> None:
+    requests = first_requests(backfill_spider(tmp_path, "100-200"), 4)
+    assert [r.url.removeprefix(BASE) for r in requests] == [
+        f"/article/{n}" for n in (200, 199, 198, 197)
+    ]
+    assert all(r.dont_filter and r.meta["backfill"] == "range" for r in requests)
+
+
+def test_a_missing_answer_is_checked_in_the_plain_form_until_the_short_one_served(
+    tmp_path: Path,
+) -> None:
+    site = ReplicaSite(articles=20, seed=6)
+    existing = int(site.ids()[-1])
+    spider = backfill_spider(tmp_path, f"{existing}-{existing + 1}")
+    gap, article = first_requests(spider, 2)
+    (check,) = spider.backfill_failed(missing(gap))
+    assert check.url == f"{BASE}/article/agency-wire/{existing + 1}"
+    assert spider.backfill.take() == Progress(f"ids={existing}-{existing + 1}")
+    # The short form serves an article: from now on a missing answer is final.
+    assert [type(x).__name__ for x in spider.parse_article(answer(site, article))] == ["Article"]
+    assert list(spider.backfill_failed(missing(check))) == []
+    assert spider.backfill.take().missing == (existing + 1,)
+    assert spider.crawler.stats.get_value(keys.BACKFILL_PLAIN_FORM) is None
+
+
+def test_an_article_only_the_plain_form_serves_switches_the_run_to_it(tmp_path: Path) -> None:
+    site = ReplicaSite(articles=20, seed=6)
+    existing = int(site.ids()[-1])
+    spider = backfill_spider(tmp_path, f"{existing - 5}-{existing}")
+    (short,) = first_requests(spider, 1)
+    (check,) = spider.backfill_failed(missing(short))  # as if the short form were gone
+    list(spider.parse_article(answer(site, check)))
+    assert spider.crawler.stats.get_value(keys.BACKFILL_PLAIN_FORM) == 1
+    assert spider.backfill.path(existing - 1) == f"/article/agency-wire/{existing - 1}"
 
 
 # -- on the replica ---------------------------------------------------------------------------
@@ -217,3 +300,44 @@ def test_a_backfill_killed_midway_resumes_and_publishes_each_article_once(
     # The restart asked again for none of what was published before the kill.
     again = {path for _, path, _ in server.requests[requests_at_kill:]}
     assert not {f"/article/{record['id']}" for record in published_before} & again
+
+
+@pytest.mark.parametrize(
+    ("counts", "elapsed", "at_start", "line"),
+    [
+        (
+            {"done": 150, "missing": 50, "left": 800},
+            100,
+            100,
+            "newsbot: backfill ids=1-1000: 150 done, 50 missing, 800 left, 1.0 ids/s,"
+            " 13:20 left, 1:40",
+        ),
+        (
+            {"done": 0, "missing": 0, "left": 1000},
+            5,
+            0,
+            "newsbot: backfill ids=1-1000: 0 done, 0 missing, 1000 left, 0.0 ids/s, ? left, 0:05",
+        ),
+        (
+            {"done": 10, "missing": 0, "left": 36000},
+            10,
+            0,
+            "newsbot: backfill ids=1-1000: 10 done, 0 missing, 36000 left, 1.0 ids/s,"
+            " 10:00:00 left, 0:10",
+        ),
+    ],
+)
+def test_the_progress_line_of_a_backfill(counts, elapsed, at_start, line) -> None:
+    stats = {keys.BACKFILL_JOB: "ids=1-1000"} | {
+        {"done": keys.BACKFILL_DONE, "missing": keys.BACKFILL_MISSING, "left": keys.BACKFILL_LEFT}[
+            name
+        ]: value
+        for name, value in counts.items()
+    }
+    assert backfill_line(stats, elapsed, at_start) == line
+
+
+def test_a_lost_redis_is_exit_69_in_one_line() -> None:
+    stats = {keys.FINISH_REASON: "redis_unavailable", keys.REDIS_LOST: "Redis at r unreachable: x"}
+    outcome = evaluate(stats, cap=60)
+    assert (outcome.status, outcome.messages) == (UNREACHABLE, ["Redis at r unreachable: x"])
