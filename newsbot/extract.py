@@ -177,10 +177,15 @@ def is_article_page(response: Response) -> bool:
     return bool(urls.news_id(article_url(response)))
 
 
-def article_url(response: Response) -> str:
+def stated_url(response: Response) -> str | None:
+    """The article URL the page states (canonical, else og:url); None when it states none."""
     url = response.css(css.CANONICAL).get() or response.css(css.OG_URL).get()
     url = clean_text(url or "")
-    return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
+    return url if url and urls.is_article_url(url) else None
+
+
+def article_url(response: Response) -> str:
+    return stated_url(response) or urls.desktop_url(response.url)
 
 
 def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:

@@ -51,7 +51,7 @@ from newsbot.discovery import (
     relative_span,
     server_time,
 )
-from newsbot.extract import extract_article, is_article_page
+from newsbot.extract import extract_article, is_article_page, stated_url
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
 from newsbot.processors import IST, parse_datetime
@@ -575,8 +575,11 @@ class DevdiscourseSpider(scrapy.Spider):
         # check's denominator for "yielded no valid record".
         self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
         if self.backfill is not None:
-            article = bool(response.body.strip()) and is_html(response)
-            yield from self.backfill_answered(response, article and is_article_page(response))
+            # The page must state the id asked for: a short form that answered with some other
+            # page would otherwise pass for one that works.
+            page = bool(response.body.strip()) and is_html(response)
+            stated = urls.news_id(stated_url(response) or "") if page else None
+            yield from self.backfill_answered(response, stated == response.meta["news_id"])
         else:
             self.article_answered(response.meta.get("news_id", ""))
         if not response.body.strip() or not is_html(response):
