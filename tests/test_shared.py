@@ -17,7 +17,7 @@ from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
 from newsbot.replica import ReplicaSite
 from newsbot.shared import RedisStore, SharedBackfill
 from newsbot.store import Progress, StoredArticle
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, free_port
 from tests.crawling import ENV, PROJECT_DIR, read_records, runs, wait_for
 
 
@@ -231,3 +231,17 @@ def test_two_workers_keep_to_one_budget_and_share_the_work_when_it_allows(
     rate_one = len(one) / (one[-1] - one[0])
     rate_two = len(two) / (two[-1] - two[0])
     assert rate_two >= 1.3 * rate_one, (rate_one, rate_two)
+
+
+@pytest.mark.e2e
+def test_a_redis_that_cannot_be_reached_stops_the_run_before_any_request(
+    tmp_path: Path, slow_replica
+) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    crawl = worker(slow_replica, tmp_path, url, "ids=1-10")
+    _, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == UNREACHABLE
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith(f"newsbot: Redis at {url} unreachable: ")
+    assert len(slow_replica.requests) == 0
+    assert runs(tmp_path)[-1]["unreachable"].startswith(f"Redis at {url} unreachable")

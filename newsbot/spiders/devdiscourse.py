@@ -579,7 +579,9 @@ class DevdiscourseSpider(scrapy.Spider):
             # page would otherwise pass for one that works.
             page = bool(response.body.strip()) and is_html(response)
             stated = urls.news_id(stated_url(response) or "") if page else None
-            yield from self.backfill_answered(response, stated == response.meta["news_id"])
+            if checks := list(self.backfill_answered(response, stated == response.meta["news_id"])):
+                yield from checks  # the plain form decides
+                return
         else:
             self.article_answered(response.meta.get("news_id", ""))
         if not response.body.strip() or not is_html(response):
@@ -587,14 +589,19 @@ class DevdiscourseSpider(scrapy.Spider):
             reason = "empty" if not response.body.strip() else "not_html"
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
+            self.backfill_lost(response)
             return
         if not is_article_page(response):
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
-            if self.backfill is not None:
-                self.backfill.fail(int(response.meta["news_id"]))
+            self.backfill_lost(response)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         yield extract_article(response, self.crawler.stats)
+
+    def backfill_lost(self, response: Response) -> None:
+        """A backfill's id that gave no record this run: the next pass or run tries it again."""
+        if self.backfill is not None:
+            self.backfill.fail(int(response.meta["news_id"]))
 
     def article_answered(self, news_id: str) -> None:
         self.answered.add(news_id)
