@@ -1,4 +1,5 @@
-"""A backfill: exactly the ids of a range, newest first, each once, resumable (`-a ids=LOW-HIGH`).
+"""A backfill: exactly the ids of a range, newest first, each once, resumable (`-a ids=LOW-HIGH`);
+or every article created since a moment (`-a since=2026-01-01`, the spider's `since_*` methods).
 
 The job's progress is the ids it has *settled*: done (published, or unchanged since a cron run
 or an earlier backfill published them) or missing (the site has no such article: 404 or 500
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from scrapy.settings import BaseSettings
@@ -34,6 +36,20 @@ if TYPE_CHECKING:
 WINDOW = 1000
 # Answers that mean "no such article" once retries are spent (docs/site.md §8.1).
 MISSING_STATUSES = frozenset({404, 410, 500})
+
+
+@dataclass
+class IdWalk:
+    """A backfill by creation time without GetAllNews: ids walked downward a batch at a time,
+    the next batch once the last is all answered, until an article older than the moment."""
+
+    batch: int = 32
+    # The lowest id GetAllNews listed (the walk goes on below it), the next id to ask for, the
+    # ids asked for and not answered yet, and whether an older article came back.
+    floor: int | None = None
+    next_id: int | None = None
+    outstanding: set[int] = field(default_factory=set)
+    older: bool = False
 
 
 class ProgressStore(Protocol):
@@ -58,9 +74,12 @@ def plain_path(news_id: int) -> str:
 
 
 class Backfill:
-    """One backfill job in one run: which ids are left, and what this run settled."""
+    """One backfill job in one run: which ids are left, and what this run settled. `ids` is None
+    for a job by creation time (`since`), whose ids are found as it goes."""
 
-    def __init__(self, name: str, ids: IdRange, store: ProgressStore, stats: StatsCollector):
+    def __init__(
+        self, name: str, ids: IdRange | None, store: ProgressStore, stats: StatsCollector
+    ) -> None:
         self.name = name
         self.ids = ids
         self.store = store
@@ -79,11 +98,13 @@ class Backfill:
         self.short_form_served = False
         self.plain_form = False
         stats.set_value(keys.BACKFILL_JOB, name)
-        stats.set_value(keys.BACKFILL_TOTAL, len(ids))
+        if ids is not None:
+            stats.set_value(keys.BACKFILL_TOTAL, len(ids))
         self._count()
 
     def left(self) -> Iterator[int]:
         """The ids not settled yet, newest first; the store is asked one window at a time."""
+        assert self.ids is not None
         high = self.ids.high
         while high >= self.ids.low:
             low = max(high - WINDOW + 1, self.ids.low)
@@ -119,8 +140,12 @@ class Backfill:
     def _count(self) -> None:
         self.stats.set_value(keys.BACKFILL_DONE, self.done_before + self.done)
         self.stats.set_value(keys.BACKFILL_MISSING, self.missing_before + self.missing)
-        self.stats.set_value(keys.BACKFILL_LEFT, self.remaining())
+        if (left := self.remaining()) is not None:
+            self.stats.set_value(keys.BACKFILL_LEFT, left)
 
-    def remaining(self) -> int:
+    def remaining(self) -> int | None:
+        """Ids of the range not settled; None for a job by creation time (not known)."""
+        if self.ids is None:
+            return None
         settled = self.done_before + self.done + self.missing_before + self.missing
         return max(len(self.ids) - settled, 0)

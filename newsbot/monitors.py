@@ -88,18 +88,19 @@ class DiscoveryMonitor(NewsbotMonitor):
 
 @monitors.name("backfill")
 class BackfillMonitor(NewsbotMonitor):
-    """A backfill that requested ids and got not one article page: the site (or the short form
-    of its article URLs) is not answering; missing ids alone are no failure."""
+    """A backfill run that got not one article page, while its job has found none at all or
+    still has ids left: the site (or the short form of its article URLs) is not answering.
+    Missing ids are no failure once the job has found articles."""
 
     @monitors.name("fetched something")
     def test_backfill_fetched_something(self) -> None:
-        requested = self.stat(keys.BACKFILL_REQUESTED)
-        if not self.stats.get(keys.BACKFILL_JOB) or not requested:
-            self.skipTest("not a backfill, or nothing left to request")
+        if not self.stats.get(keys.BACKFILL_JOB) or self.stat(keys.ARTICLES_PARSED):
+            self.skipTest("not a backfill, or it fetched articles")
+        found, left = self.stat(keys.BACKFILL_DONE), self.stats.get(keys.BACKFILL_LEFT)
         self.assertTrue(
-            self.stat(keys.ARTICLES_PARSED),
-            msg=f"backfill {self.stats[keys.BACKFILL_JOB]} fetched no article: {requested}"
-            " requests, every id missing or failed",
+            found and not left,
+            msg=f"backfill {self.stats[keys.BACKFILL_JOB]} fetched no article:"
+            f" {self.stat(keys.BACKFILL_REQUESTED)} requests, every id missing or failed",
         )
 
 

@@ -44,9 +44,9 @@ def backfill_line(stats: Mapping[str, Any], elapsed: float, settled_at_start: in
     """A backfill's progress over the whole job: done / missing / left, this run's rate of
     settled ids, and the time left at that rate."""
     done, missing = stats.get(keys.BACKFILL_DONE, 0), stats.get(keys.BACKFILL_MISSING, 0)
-    left = stats.get(keys.BACKFILL_LEFT, 0)
+    left = stats.get(keys.BACKFILL_LEFT, "?")  # unknown for a job by creation time
     rate = (done + missing - settled_at_start) / max(elapsed, 1e-9)
-    eta = clock(left / rate) if rate > 0 else "?"
+    eta = clock(left / rate) if rate > 0 and left != "?" else "?"
     return (
         f"newsbot: backfill {stats.get(keys.BACKFILL_JOB)}: {done} done, {missing} missing,"
         f" {left} left, {rate:.1f} ids/s, {eta} left, {clock(elapsed)}"

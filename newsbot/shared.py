@@ -85,7 +85,7 @@ def shared_settings(settings: BaseSettings, arguments: CrawlArguments) -> dict[s
     if url is None:
         return {}
     shared: dict[str, Any] = {"REDIS_URL": url}
-    if arguments.backfill is None:
+    if arguments.backfill is None or arguments.ids is None:  # `since`: one listing, one worker
         return shared
     return shared | {
         "SCHEDULER": "newsbot.shared.LeasingScheduler",
@@ -391,6 +391,7 @@ class SharedBackfill(Backfill):
         batch: int,
     ) -> None:
         super().__init__(name, ids, store, stats)
+        self.ids: IdRange = ids
         self.shared = store
         self.lease_ms = int(lease_seconds * 1000)
         self.batch = batch

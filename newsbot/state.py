@@ -78,13 +78,14 @@ class RunState:
                 crawler.stats.set_value(keys.WARC_PARTS_SALVAGED, salvaged)
             # The spider is built before the extensions, its arguments checked.
             arguments = getattr(crawler.spider, "arguments", None)
-            if arguments is not None and arguments.ids is not None:
+            if arguments is not None and arguments.backfill is not None:
                 self.backfill = self._backfill(crawler, arguments)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def _backfill(self, crawler: Crawler, arguments: CrawlArguments) -> Backfill:
-        assert arguments.backfill is not None and arguments.ids is not None
-        if not isinstance(self.store, RedisStore):
+        assert arguments.backfill is not None
+        # A job by creation time walks one listing: its progress may be shared, not its pages.
+        if not isinstance(self.store, RedisStore) or arguments.ids is None:
             return Backfill(arguments.backfill, arguments.ids, self.store, crawler.stats)
         settings = crawler.settings
         job = SharedBackfill(

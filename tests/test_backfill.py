@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,10 @@ from tests.crawling import (
         ({"ids": "0-10"}, "ids must be a range"),
         ({"ids": "1-2", "full": "1"}, "ids (a backfill) and full exclude each other"),
         ({"ids": "1-2", "max_pages": "3"}, "ids (a backfill) and max_pages exclude each other"),
+        ({"since": "yesterday"}, "since must be a date (2026-01-01) or an ISO 8601 time"),
+        ({"since": "2999-01-01"}, "since is in the future: '2999-01-01'"),
+        ({"since": "2026-01-01", "ids": "1-2"}, "ids and since exclude each other"),
+        ({"since": "2026-01-01", "full": "1"}, "since (a backfill) and full exclude each other"),
     ],
 )
 def test_bad_backfill_arguments_are_refused_in_one_line(raw: dict, message: str) -> None:
@@ -61,6 +66,8 @@ def test_an_id_range_names_its_job() -> None:
     assert len(arguments.ids) == 50001
     assert arguments.backfill == "ids=3900000-3950000"
     assert parse_arguments({}).backfill is None
+    since = parse_arguments({"since": "2026-01-01"})
+    assert since.backfill == "since=2026-01-01T00:00:00+05:30"  # midnight IST
 
 
 @pytest.mark.e2e
@@ -341,3 +348,60 @@ def test_a_lost_redis_is_exit_69_in_one_line() -> None:
     stats = {keys.FINISH_REASON: "redis_unavailable", keys.REDIS_LOST: "Redis at r unreachable: x"}
     outcome = evaluate(stats, cap=60)
     assert (outcome.status, outcome.messages) == (UNREACHABLE, ["Redis at r unreachable: x"])
+
+
+# -- a backfill by creation time --------------------------------------------------------------
+
+
+def created_since(site: ReplicaSite, since: datetime) -> list[int]:
+    """The replica's own account of the articles created at or after `since`."""
+    created = {int(i): site.expected_record(i)["created"] for i in site.ids()}
+    return sorted(i for i, moment in created.items() if datetime.fromisoformat(moment) >= since)
+
+
+@pytest.mark.e2e
+def test_a_backfill_since_a_moment_publishes_what_was_created_since_through_getallnews(
+    tmp_path: Path, serve_replica
+) -> None:
+    site = ReplicaSite(articles=60, seed=3)
+    server = serve_replica(site)
+    newest = sorted(int(i) for i in site.ids())[-25]
+    since = datetime.fromisoformat(site.expected_record(newest)["created"])
+    expected = created_since(site, since)
+    result = run_crawl(server.base_url, tmp_path, "-a", f"since={since.isoformat()}")
+    assert result.status == OK, result.stderr
+    assert sorted(int(record["id"]) for record in result.records) == expected
+    # Labelled URLs from the listing: one request per article, no redirect, no guessing.
+    paths = [path for _, path, _ in server.requests]
+    articles = [path for path in paths if path.startswith("/article/")]
+    assert len(articles) == len(expected) and all(path.count("/") == 3 for path in articles)
+    assert (
+        sum(path.startswith("/api/Search/GetAllNews/") for path in paths)
+        <= 1 + len(expected) // 20 + 1
+    )
+
+    # Again: the listing is read, nothing settled is asked for.
+    before = len(server.requests)
+    again = run_crawl(server.base_url, tmp_path, "-a", f"since={since.isoformat()}")
+    assert again.status == OK, again.stderr
+    assert not [p for _, p, _ in server.requests[before:] if p.startswith("/article/")]
+
+
+@pytest.mark.e2e
+def test_without_getallnews_a_backfill_since_walks_ids_down_from_the_newest_stored(
+    tmp_path: Path, serve_replica
+) -> None:
+    site = ReplicaSite(articles=60, seed=3, robots="disallow_api")
+    server = serve_replica(site)
+    ids = sorted(int(i) for i in site.ids())
+    first = run_crawl(server.base_url, tmp_path, "-a", f"ids={ids[-3]}-{ids[-1]}")
+    assert first.status == OK, first.stderr
+    since = datetime.fromisoformat(site.expected_record(ids[-15])["created"])
+    result = run_crawl(server.base_url, tmp_path, "-a", f"since={since.isoformat()}")
+    assert result.status == OK, result.stderr
+    published = {int(record["id"]) for record in result.records}
+    assert set(created_since(site, since)) - {ids[-3], ids[-2], ids[-1]} <= published
+    assert runs(tmp_path)[-1]["counts"]["discovery/fallback/api_disallowed"] == 1
+    # The walk stopped a batch below the first older article: not down the whole range.
+    asked = [p for _, p, _ in server.requests if p.startswith("/article/")]
+    assert len(asked) < 3 + 15 + 2 * 32 * 4

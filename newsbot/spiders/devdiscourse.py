@@ -37,7 +37,7 @@ from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
-from newsbot.backfill import MISSING_STATUSES, Backfill, backfill_batch, plain_path
+from newsbot.backfill import MISSING_STATUSES, Backfill, IdWalk, backfill_batch, plain_path
 from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
@@ -155,12 +155,14 @@ class DevdiscourseSpider(scrapy.Spider):
         self.robots = None
         # A backfill's job (newsbot/backfill.py): no discovery, exactly its ids.
         self.backfill: Backfill | None = None
+        self.since_walk = IdWalk()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Here, not in start(): `scrapy parse` replaces start() and still follows links.
         spider.article_budget = crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
+        spider.since_walk.batch = backfill_batch(crawler.settings)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -171,6 +173,9 @@ class DevdiscourseSpider(scrapy.Spider):
         self.store = state.store if state is not None else None
         if state is not None and state.backfill is not None:
             self.backfill = state.backfill
+            if self.arguments.since is not None:
+                yield self.since_page(1)
+                return
             async for request in self.backfill_requests(self.backfill):
                 yield request
             return
@@ -229,6 +234,7 @@ class DevdiscourseSpider(scrapy.Spider):
         if status not in MISSING_STATUSES:
             self.request_failed(failure)
             job.fail(news_id)
+            yield from self.since_walked(news_id)
             return
         if request.meta["backfill"] == "range" and not (job.plain_form or job.short_form_served):
             self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
@@ -238,6 +244,101 @@ class DevdiscourseSpider(scrapy.Spider):
             answers = request.meta.get("retry_times", 0) + 1
             self.crawler.stats.inc_value(keys.BACKFILL_MISSING_5XX, answers)
         job.settle(news_id, missing=True)
+        yield from self.since_walked(news_id)
+
+    # -- a backfill by creation time (`-a since=…`) ----------------------------------------------
+
+    def since_page(self, page: int) -> scrapy.Request:
+        """A page of GetAllNews (docs/site.md §3): every article, newest created first, with its
+        label; pages are asked for one after another, after the articles already found."""
+        return scrapy.Request(
+            self.site_url(ALL_NEWS.format(page=page)),
+            callback=self.parse_since,
+            errback=self.since_failed,
+            cb_kwargs={"page": page},
+            priority=-1,
+            meta={"max_retry_times": ALL_NEWS_RETRIES},
+        )
+
+    def parse_since(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        """Each article created since the moment, at its labelled URL (one request, no
+        redirect), unless the job settled it; the next page while none is older."""
+        job, since = self.backfill, self.arguments.since
+        assert job is not None and since is not None
+        try:
+            items = read_all_news(response.body)
+        except ShapeChanged as error:
+            yield from self.since_by_ids("api_shape", f"{response.url} changed shape: {error}")
+            return
+        self.crawler.stats.inc_value(keys.ALLNEWS_ITEMS, len(items))
+        newer = [item for item in items if item.created >= since]
+        ids = [int(item.news_id) for item in newer]
+        settled = job.store.settled(job.name, min(ids), max(ids)) if ids else set()
+        for item in newer:
+            news_id = int(item.news_id)
+            self.since_walk.floor = min(self.since_walk.floor or news_id, news_id)
+            if news_id not in settled:
+                self.crawler.stats.inc_value(keys.BACKFILL_REQUESTED)
+                yield scrapy.Request(
+                    self.all_news_url(item),
+                    callback=self.parse_article,
+                    errback=self.backfill_failed,
+                    dont_filter=True,
+                    meta={"news_id": item.news_id, "backfill": "listed"},
+                )
+        if items and len(newer) == len(items):
+            yield self.since_page(page + 1)
+
+    def since_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        if failure.check(IgnoreRequest) and self.disallowed(failure.request.url):
+            yield from self.since_by_ids("api_disallowed", "robots.txt disallows it")
+            return
+        self.count_loss(failure.request, failure_reason(failure))
+        yield from self.since_by_ids("api_failed", f"{failure.request.url}: {failure.value}")
+
+    def since_by_ids(self, reason: str, why: str) -> Iterator[scrapy.Request]:
+        """Without GetAllNews: ids walked downward, from below the last one it listed (else
+        from the newest stored), until an article older than the moment comes back."""
+        self.crawler.stats.inc_value(keys.fallback(reason))
+        walk = self.since_walk
+        start = walk.floor - 1 if walk.floor else (self.store.newest_id() if self.store else None)
+        if start is None:
+            self.logger.error(
+                "Not using GetAllNews (%s), and no article stored to walk ids down from:"
+                " run a cron run first, or give ids=LOW-HIGH",
+                why,
+            )
+            return
+        self.logger.warning("Not using GetAllNews (%s): walking ids down from %d", why, start)
+        walk.next_id = start
+        yield from self.since_batch()
+
+    def since_batch(self) -> Iterator[scrapy.Request]:
+        """The next batch of ids of the walk, once the last one is all answered."""
+        job, walk = self.backfill, self.since_walk
+        assert job is not None
+        if walk.outstanding or walk.older or walk.next_id is None:
+            return
+        settled = job.store.settled(job.name, walk.next_id - walk.batch + 1, walk.next_id)
+        for news_id in range(walk.next_id, walk.next_id - walk.batch, -1):
+            if news_id > 0 and news_id not in settled:
+                walk.outstanding.add(news_id)
+                yield self.backfill_request(job, news_id)
+        walk.next_id -= walk.batch
+        if walk.next_id <= 0:
+            walk.next_id = None
+
+    def since_walked(
+        self, news_id: int, created: datetime | None = None
+    ) -> Iterator[scrapy.Request]:
+        """An id of the walk answered: older than the moment, the walk stops there."""
+        walk, since = self.since_walk, self.arguments.since
+        if news_id not in walk.outstanding or since is None:
+            return
+        walk.outstanding.discard(news_id)
+        if created is not None and created < since:
+            walk.older = True
+        yield from self.since_batch()
 
     def backfill_answered(self, response: Response, article: bool) -> Iterator[scrapy.Request]:
         """What a page under the short or the plain form says about the short form."""
@@ -589,19 +690,24 @@ class DevdiscourseSpider(scrapy.Spider):
             reason = "empty" if not response.body.strip() else "not_html"
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
-            self.backfill_lost(response)
+            yield from self.backfill_lost(response)
             return
         if not is_article_page(response):
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
-            self.backfill_lost(response)
+            yield from self.backfill_lost(response)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
-        yield extract_article(response, self.crawler.stats)
+        article = extract_article(response, self.crawler.stats)
+        yield article
+        if self.since_walk.outstanding:  # walking ids by creation time: when was this one
+            created = parse_datetime(article.created or "")
+            yield from self.since_walked(int(response.meta["news_id"]), created)
 
-    def backfill_lost(self, response: Response) -> None:
+    def backfill_lost(self, response: Response) -> Iterator[scrapy.Request]:
         """A backfill's id that gave no record this run: the next pass or run tries it again."""
         if self.backfill is not None:
             self.backfill.fail(int(response.meta["news_id"]))
+            yield from self.since_walked(int(response.meta["news_id"]))
 
     def article_answered(self, news_id: str) -> None:
         self.answered.add(news_id)
