@@ -1,10 +1,13 @@
 """Spider arguments (`-a name=value`): parsed and checked once, before anything is crawled."""
 
 import difflib
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from newsbot.corpus import parse_instant
 from newsbot.urls import LABEL_RE, LABELS, PRODUCTION_BASE_URL
 
 DEFAULT_MAX_PAGES = 5
@@ -17,6 +20,20 @@ class BadArgument(ValueError):
 
 
 @dataclass(frozen=True)
+class IdRange:
+    """`ids=LOW-HIGH`: NewsIds LOW to HIGH inclusive, walked from HIGH down (newest first)."""
+
+    low: int
+    high: int
+
+    def __len__(self) -> int:
+        return self.high - self.low + 1
+
+    def __str__(self) -> str:
+        return f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
 class CrawlArguments:
     base_url: str = PRODUCTION_BASE_URL
     max_pages: int = DEFAULT_MAX_PAGES
@@ -24,6 +41,19 @@ class CrawlArguments:
     # The labels of `sections` written with NEW_LABEL_MARK: not checked against the known ones.
     new_sections: frozenset[str] = frozenset()
     full: bool = False
+    # A backfill (newsbot/backfill.py): an id range, or everything created since a moment.
+    ids: IdRange | None = None
+    since: datetime | None = None
+
+    @property
+    def backfill(self) -> str | None:
+        """The backfill job's name (`ids=3900000-3950000`, `since=2026-01-01T00:00:00+05:30`),
+        the same for every run and worker given the same arguments; None for an ordinary run."""
+        if self.ids is not None:
+            return f"ids={self.ids}"
+        if self.since is not None:
+            return f"since={self.since.isoformat()}"
+        return None
 
 
 def parse_base_url(raw: str) -> str:
@@ -55,6 +85,34 @@ def parse_sections(raw: str) -> tuple[str, ...]:
             f"sections must be comma-separated [a-z0-9-]+ labels (+label: a new one), got {raw!r}"
         )
     return sections
+
+
+_ID_RANGE_RE = re.compile(r"^(\d{1,12})-(\d{1,12})$")
+
+
+def parse_ids(raw: str) -> IdRange:
+    match = _ID_RANGE_RE.match(str(raw).strip())
+    if match is None or int(match[1]) < 1:
+        raise BadArgument(
+            f"ids must be a range of NewsIds LOW-HIGH such as 3900000-3950000, got {raw!r}"
+        )
+    low, high = int(match[1]), int(match[2])
+    if low > high:
+        raise BadArgument(f"ids: the range is reversed, write it {high}-{low}")
+    return IdRange(low, high)
+
+
+def parse_since(raw: str) -> datetime:
+    """A date (`2026-01-01`, midnight IST) or an ISO 8601 time, as `scrapy corpus --since`."""
+    try:
+        moment = parse_instant(str(raw))
+    except ValueError:
+        raise BadArgument(
+            f"since must be a date (2026-01-01) or an ISO 8601 time, got {raw!r}"
+        ) from None
+    if moment > datetime.now(UTC):
+        raise BadArgument(f"since is in the future: {raw!r}")
+    return moment
 
 
 def parse_flag(raw: str) -> bool:
@@ -105,7 +163,23 @@ ARGUMENTS: dict[str, Argument] = {
         "ignore the seen store for discovery; still publish only what is new or changed",
         "0",
     ),
+    "ids": Argument(
+        parse_ids,
+        "ids=LOW-HIGH",
+        "backfill: request exactly the NewsIds LOW to HIGH, newest first, each once; resumable"
+        " (run it again with the same arguments)",
+        "none",
+    ),
+    "since": Argument(
+        parse_since,
+        "since=DATE",
+        "backfill: every article created since DATE (2026-01-01, midnight IST, or an ISO 8601"
+        " time), through GetAllNews where robots.txt allows it; resumable",
+        "none",
+    ),
 }
+# What an ordinary run's discovery takes; a backfill requests its own ids and no listing.
+DISCOVERY_ARGUMENTS = ("max_pages", "sections", "full")
 
 
 def did_you_mean(word: str, choices: Collection[str], cutoff: float = 0.6) -> str:
@@ -133,6 +207,14 @@ def parse_arguments(raw: Mapping[str, object]) -> CrawlArguments:
         values["sections"] = tuple(dict.fromkeys(s.removeprefix(NEW_LABEL_MARK) for s in written))
         marked = (s for s in written if s.startswith(NEW_LABEL_MARK))
         values["new_sections"] = frozenset(s.removeprefix(NEW_LABEL_MARK) for s in marked)
+    backfills = [name for name in ("ids", "since") if name in values]
+    if len(backfills) > 1:
+        raise BadArgument("ids and since exclude each other: give one backfill at a time")
+    if backfills and (discovery := [name for name in DISCOVERY_ARGUMENTS if name in values]):
+        raise BadArgument(
+            f"{backfills[0]} (a backfill) and {', '.join(discovery)} exclude each other:"
+            " a backfill requests its own ids, not the listings"
+        )
     return CrawlArguments(**values)
 
 

@@ -68,6 +68,12 @@ RULES: dict[str, Rule] = {
     "NEWSBOT_PROGRESS": FLAG,
     "NEWSBOT_WARC_ENABLED": FLAG,
     "NEWSBOT_WARC_MAX_BYTES": POSITIVE_INTEGER,
+    "NEWSBOT_CHECKPOINT_RECORDS": POSITIVE_INTEGER,
+    "NEWSBOT_SITE_MAX_RATE": Rule(
+        BaseSettings.getfloat, lambda r: r >= 0, "requests per second >= 0 (0: no budget)"
+    ),
+    "NEWSBOT_CHECKPOINT_SECONDS": POSITIVE_SECONDS,
+    "NEWSBOT_LEASE_SECONDS": POSITIVE_SECONDS,
     # Scrapy's and spidermon's, which newsbot's politeness, budgets and checks rest on
     "CONCURRENT_REQUESTS": POSITIVE_INTEGER,
     "CONCURRENT_REQUESTS_PER_DOMAIN": POSITIVE_INTEGER,

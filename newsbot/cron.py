@@ -31,6 +31,7 @@ from newsbot.middlewares import SITE_UNREACHABLE
 from newsbot.monitors import error_count, server_error_count
 from newsbot.provenance import SITE_FILE, WrongSite, claim
 from newsbot.runlock import LOCK_NAME, Holder, LockHeld, RunLock, iso
+from newsbot.shared import RedisUnavailable, shared_settings
 from newsbot.store import STORE_NAME, published_labels, store_files
 from newsbot.urls import LABELS
 
@@ -44,7 +45,8 @@ ABORTED = 3
 # replay`): lines that are not records, or damaged WARC records, were skipped; the rest was
 # written.
 DATA_ERROR = 65  # EX_DATAERR
-UNREACHABLE = 69  # EX_UNAVAILABLE: the site could not be reached at all
+# EX_UNAVAILABLE: the site could not be reached at all, or a shared backfill's Redis went away
+UNREACHABLE = 69
 IO_ERROR = 74  # EX_IOERR: newsbot could not read or write one of its own files
 LOCKED = 75  # EX_TEMPFAIL: cron may simply try again next time
 
@@ -68,7 +70,8 @@ EXIT_STATUSES = {
     ABORTED: "aborted: a crash, SIGTERM or Ctrl-C, or the run-time cap; what was written is"
     " published",
     UNREACHABLE: "the site could not be reached (name not resolved, connection refused,"
-    " timeout); nothing was fetched",
+    " timeout); nothing was fetched. Or the Redis server of REDIS_URL could not be reached:"
+    " what was not committed to it is fetched again by the next run",
     IO_ERROR: "newsbot could not read or write one of its own files (disk full, I/O error,"
     " corrupt store); what was whole is published",
     LOCKED: "another run holds the lock on the data directory; this one did nothing",
@@ -121,6 +124,8 @@ def evaluate(
     if first_fault or fault:
         line = first_fault or str(fault)
         return Outcome(IO_ERROR, [line], checks, line)
+    if isinstance(crash, RedisUnavailable) or stats.get(keys.REDIS_LOST):
+        return Outcome(UNREACHABLE, [str(stats.get(keys.REDIS_LOST) or crash)], checks)
     if isinstance(crash, Terminated):
         return Outcome(ABORTED, [f"aborted: {crash}"], checks)
     if crash is not None:
@@ -187,8 +192,10 @@ def run_record(
         if outcome.status == ABORTED
         else None,
         "file_fault": outcome.file_fault,
-        "unreachable": stats.get(keys.UNREACHABLE),
+        "unreachable": stats.get(keys.UNREACHABLE) or stats.get(keys.REDIS_LOST),
         "published": stats.get(keys.OUTPUT_FILE),
+        # A backfill's job (`ids=…`); its progress is in "counts" (backfill/done, missing, left).
+        "backfill": stats.get(keys.BACKFILL_JOB),
         "log": str(log) if log is not None else None,
         # Everything newsbot counted (drops by reason, discovery, retries it caused, oddities).
         "counts": {
@@ -377,6 +384,8 @@ def _locked_run(
     run_settings.set("LOG_FILE", None, priority="cmdline")
     run_settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     run_settings.set("CLOSESPIDER_TIMEOUT", cron.max_runtime, priority="cmdline")
+    # Workers sharing a Redis (REDIS_URL): the shared store, and a backfill's shared frontier.
+    run_settings.update(shared_settings(settings, arguments), priority="cmdline")
 
     def hard_stop() -> None:
         outcome = Outcome(ABORTED, [_hard_stop_message(cron)])

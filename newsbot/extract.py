@@ -229,10 +229,15 @@ def is_article_page(response: Response) -> bool:
     return bool(urls.news_id(article_url(read_head(response.selector.root), response)))
 
 
-def article_url(head: PageHead, response: Response) -> str:
+def stated_url(head: PageHead) -> str | None:
+    """The article URL the page states (canonical, else og:url); None when it states none."""
     url = head.get(Head.CANONICAL) or head.get(Head.OG_URL)
     url = clean_text(url or "")
-    return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
+    return url if url and urls.is_article_url(url) else None
+
+
+def article_url(head: PageHead, response: Response) -> str:
+    return stated_url(head) or urls.desktop_url(response.url)
 
 
 def extract_article(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from fractions import Fraction
 from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import (
@@ -17,6 +23,7 @@ from scrapy.exceptions import (
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    NotConfigured,
 )
 from scrapy.http import TextResponse
 from scrapy.utils.asyncio import call_later
@@ -24,6 +31,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import ConnectError
 
 from newsbot import statkeys as keys
+from newsbot.shared import redis_url
 from newsbot.urls import onto_base, origin
 
 if TYPE_CHECKING:
@@ -247,3 +255,58 @@ class ParsedPageReleaseMiddleware:
 def _release(response: Response) -> None:
     if isinstance(response, TextResponse):
         response._cached_selector = None  # Scrapy 2.19's cache (TextResponse.selector)
+
+
+class SiteRateLimitMiddleware:
+    """At most NEWSBOT_SITE_MAX_RATE requests per second to the site, all workers together.
+
+    Each request waits (asynchronously: the reactor goes on) for a slot in a moving one-second
+    window kept by `limits`: in Redis when workers share one (newsbot/shared.py), so the budget
+    is the site's, not each worker's; in memory otherwise, where it bounds the one worker. A
+    rate of 0 lifts the budget (the replica: newsbot/demo.py LOOPBACK_SETTINGS).
+
+    It sits after the middlewares that may refuse a request, so a refused one costs no slot.
+    With one request at a time in a worker's downloader (CONCURRENT_REQUESTS_PER_DOMAIN=1), a
+    request leaves as soon as it has its slot; with more, a request may wait for a connection
+    after taking its slot, and the server can see a short burst above the rate.
+    """
+
+    def __init__(self, crawler: Crawler, rate: float, storage: Storage) -> None:
+        self.crawler = crawler
+        amount, seconds = rate_fraction(rate)
+        self.item = RateLimitItemPerSecond(amount, seconds)
+        self.limiter = MovingWindowRateLimiter(storage)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        rate = crawler.settings.getfloat("NEWSBOT_SITE_MAX_RATE")
+        if rate <= 0:
+            raise NotConfigured("NEWSBOT_SITE_MAX_RATE is 0: no rate budget")
+        url = redis_url(crawler.settings)
+        # redis-py, which newsbot depends on (limits' default async client is coredis); a lost
+        # connection is raised as limits' StorageError.
+        storage = (
+            RedisStorage(f"async+{url}", implementation="redispy", wrap_exceptions=True)
+            if url
+            else MemoryStorage()
+        )
+        return cls(crawler, rate, storage)
+
+    async def process_request(self, request: Request) -> None:
+        # The site's origin names the budget: a mirror or the replica has its own.
+        key = "newsbot:site:{}:{}:{}".format(*origin(request.url))
+        while not await self.limiter.hit(self.item, key):
+            window = await self.limiter.get_window_stats(self.item, key)
+            self.crawler.stats.inc_value(keys.RATE_WAITS)
+            await asyncio.sleep(max(window.reset_time - time.time(), MIN_WAIT))
+
+
+# How long a request waits at least before asking for a slot again.
+MIN_WAIT = 0.01
+
+
+def rate_fraction(rate: float) -> tuple[int, int]:
+    """A rate in requests per second as `amount` per `seconds`, both integers (what `limits`
+    takes): 2 → (2, 1), 0.5 → (1, 2), 1.5 → (3, 2)."""
+    fraction = Fraction(rate).limit_denominator(60)
+    return max(fraction.numerator, 1), fraction.denominator

@@ -5,25 +5,38 @@ from __future__ import annotations
 
 import logging
 from io import BytesIO
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.newsids import NewsIdSet
-from newsbot.publish import PartFile, kill_point
-from newsbot.state import crawl_stamp, publishing_store, run_marks, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated, read_rows
+from newsbot.publish import PartFile, kill_point, rename_into_place
+from newsbot.shared import RedisStore, RedisUnavailable
+from newsbot.state import backfill_of, crawl_stamp, publishing_store, run_marks, seen_store
+from newsbot.store import (
+    Progress,
+    StoredArticle,
+    content_hash,
+    effective_updated,
+    read_rows,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from scrapy.utils.asyncio import AsyncioLoopingCall
+    from twisted.internet.task import LoopingCall
 
+    from newsbot.backfill import Backfill
     from newsbot.store import SeenStore
 
 logger = logging.getLogger(__name__)
@@ -33,35 +46,44 @@ REQUIRED_FIELDS: tuple[str, ...] = ("id", "url", "title", "source", "created")
 
 
 class RequiredFieldsPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         for name in REQUIRED_FIELDS:
             if adapter.get(name) in (None, ""):
                 self.stats.inc_value(keys.missing(name))
+                job = backfill_of(self.crawler)
+                if job is not None and str(adapter.get("id") or "").isdigit():
+                    job.fail(int(adapter["id"]))
                 raise DropItem(f"missing {name}")
         self.stats.inc_value(keys.ITEMS_VALID)
         return item
 
 
 class DuplicatesPipeline:
-    """Drops a second record of one NewsId in a run: the site serves an article under many URLs."""
+    """Drops a second record of one NewsId in a run: the site serves an article under many URLs.
 
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    Not in a backfill: it requests each id once, under one URL."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats: StatsCollector = crawler.stats
         self.seen = NewsIdSet()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        if backfill_of(self.crawler) is not None:
+            return item
         news_id = ItemAdapter(item).get("id")
         if news_id in self.seen:
             self.stats.inc_value(keys.DROPPED_DUPLICATE)
@@ -102,6 +124,8 @@ class RevisionPipeline:
             self.stats.inc_value(keys.ITEMS_REVISED)
         else:
             self.stats.inc_value(keys.DROPPED_UNCHANGED)
+            if (job := backfill_of(self.crawler)) is not None:
+                job.settle(int(adapter["id"]))  # published before: done
             # The normal fate of most re-fetched articles (e.g. under `-a full=1`).
             raise DropItem("unchanged", log_level="DEBUG")
         return item
@@ -153,6 +177,11 @@ class JsonLinesWriterPipeline:
     in one transaction, read back from the file itself as recovery would (so the writer holds
     nothing per record); a kill between the two is repaired by store.recover on the next start.
 
+    A backfill (newsbot/backfill.py) runs for days: it publishes at checkpoints instead, every
+    NEWSBOT_CHECKPOINT_RECORDS records or NEWSBOT_CHECKPOINT_SECONDS, as
+    `<run start>-NNNNN.jsonl`, each with the progress it settled, so a kill loses at most one
+    checkpoint's worth of fetches and never publishes an article twice.
+
     A write that fails (full disk, I/O error) raises FileFault, which stops the crawl
     (newsbot/filefaults.py); records after it are dropped as `unwritten`. At close the part is
     cut back to its last whole record and those records are published as usual, so the next run
@@ -168,6 +197,11 @@ class JsonLinesWriterPipeline:
         self.exporter = record_exporter(self.line)
         self.fault: FileFault | None = None
         self.store: SeenStore | None = None
+        self.job: Backfill | None = None
+        # The shared store went away (newsbot/shared.py): nothing more is written or published.
+        self.redis_lost = False
+        self.chunks = 0
+        self.checkpoints: AsyncioLoopingCall | LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -177,17 +211,34 @@ class JsonLinesWriterPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        self.store = publishing_store(self.crawler)
+        self.job = backfill_of(self.crawler)
+        self.output = PartFile(self._next_path())
+        self.exporter.start_exporting()
+        if self.job is not None:
+            # Also when no record comes: missing and unchanged ids are progress too.
+            self.checkpoints = create_looping_call(self.checkpoint)
+            seconds = self.crawler.settings.getfloat("NEWSBOT_CHECKPOINT_SECONDS")
+            self.checkpoints.start(seconds, now=False)
+            # Nothing in flight: what is settled is committed now (a shared backfill's other
+            # workers wait for its leases to go).
+            self.crawler.signals.connect(self.checkpoint, signal=signals.spider_idle)
+
+    def _next_path(self) -> Path:
         assert self.crawler.spider is not None
         directory = output_dir(self.crawler.settings, self.crawler.spider.name)
-        self.output = PartFile(directory / f"{crawl_stamp(self.crawler)}.jsonl")
-        self.store = publishing_store(self.crawler)
-        self.exporter.start_exporting()
+        if self.job is None:
+            return directory / f"{crawl_stamp(self.crawler)}.jsonl"
+        self.chunks += 1
+        return directory / f"{crawl_stamp(self.crawler)}-{self.chunks:05d}.jsonl"
 
     def process_item(self, item: Any) -> Any:
         assert self.output is not None
-        if self.fault is not None:
+        if self.fault is not None or self.redis_lost:
             self.stats.inc_value(keys.DROPPED_UNWRITTEN)
-            raise DropItem(f"not written after {self.fault}", log_level="DEBUG")
+            raise DropItem(
+                f"not written after {self.fault or 'Redis went away'}", log_level="DEBUG"
+            )
         try:
             self.output.write(self._serialise(item))
         except FileFault as fault:
@@ -200,44 +251,101 @@ class JsonLinesWriterPipeline:
         # A crash loses at most the record being written; everything before it is whole lines.
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         kill_point(f"after_records:{self.output.records}")
+        if self.job is not None:
+            self.job.settle(int(ItemAdapter(item)["id"]))  # committed with this file
+            if self.output.records >= self.crawler.settings.getint("NEWSBOT_CHECKPOINT_RECORDS"):
+                self.checkpoint()
         return item
 
-    def close_spider(self) -> None:
-        self.exporter.finish_exporting()
-        if self.output is None:
+    def checkpoint(self) -> None:
+        """A backfill's checkpoint: publish what is written, with the progress settled."""
+        if self.fault is not None or self.redis_lost:  # the crawl is stopping
             return
-        assert self.store is not None
-        marks = run_marks(self.crawler)
+        if self._publish({}):
+            self.output = PartFile(self._next_path())
+
+    def close_spider(self) -> None:
+        if self.checkpoints is not None and self.checkpoints.running:
+            self.checkpoints.stop()
+        self.exporter.finish_exporting()
+        if self.output is None or self.redis_lost:
+            return
+        self._publish(run_marks(self.crawler))
+
+    def _publish(self, marks: dict[str, str | None]) -> bool:
+        """Publish the part, and have the store learn its records with `marks` and a backfill's
+        progress; whether a file was published."""
+        assert self.output is not None and self.store is not None
+        progress = self.job.take() if self.job is not None else None
         if self.output.file is None or not self.output.records:  # not one whole record
             if self.output.file is not None:
                 self.output.discard()
-            self._save_marks(marks)
-            return
+            self._save(marks, progress)
+            return False
+        if isinstance(self.store, RedisStore):
+            return self._publish_committed_first(marks, progress)
         try:
             path = self.output.publish()
         except FileFault as fault:
-            # Nothing published: the marks stay as they were, which never claim too much.
+            # Nothing published: the marks and progress stay as they were, which never claim
+            # too much.
             self._failed(fault)
             self.output.discard()
-            return
+            return False
         kill_point("after_rename")
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
         logger.info("Wrote %d records to %s", self.output.records, path)
         try:
             labels: set[str] = set()
-            self.store.record_publication(path.name, read_rows(path, labels), labels, marks)
+            rows = read_rows(path, labels)
+            self.store.record_publication(path.name, rows, labels, marks, progress)
         except FileFault as fault:
             # The file is published: the next run's recovery records it (store.recover), and
-            # the marks stay as they were.
+            # the marks and progress stay as they were (its ids are fetched again, unchanged).
             self._failed(fault)
+        return True
 
-    def _save_marks(self, marks: dict[str, str | None]) -> None:
-        """A run that published nothing still moves its discovery marks on."""
-        if not marks:
-            return
+    def _publish_committed_first(
+        self, marks: dict[str, str | None], progress: Progress | None
+    ) -> bool:
+        """Workers sharing a store (newsbot/shared.py): commit the records, then rename the file,
+        so that no other worker can publish an article this file holds. Killed in between,
+        the next start completes the rename (store.recover)."""
+        assert self.output is not None and self.store is not None
+        path = self.output.path
+        try:
+            self.output.seal()
+            labels: set[str] = set()
+            rows = read_rows(self.output.part, labels)
+            self.store.record_publication(path.name, rows, labels, marks, progress)
+        except FileFault as fault:
+            self._failed(fault)
+            self.output.discard()
+            return False
+        except RedisUnavailable:
+            # Maybe committed before the connection dropped: the part stays for the next
+            # start to decide (store.recover), and this crawl stops (shared.lose_redis).
+            self.redis_lost = True
+            return False
+        kill_point("after_commit")
+        try:
+            published = rename_into_place(self.output.part, path)
+        except OSError as error:
+            # Committed: the next start renames it (store.recover).
+            self._failed(FileFault(path, error, "rename"))
+            return False
+        self.stats.set_value(keys.OUTPUT_FILE, str(published))
+        logger.info("Wrote %d records to %s", self.output.records, published)
+        return True
+
+    def _save(self, marks: dict[str, str | None], progress: Progress | None) -> None:
+        """A run (or checkpoint) that published nothing still moves its marks and progress on."""
         assert self.store is not None
         try:
-            self.store.save_marks(marks)
+            if marks:
+                self.store.save_marks(marks)
+            if progress:
+                self.store.save_progress(progress)
         except FileFault as fault:
             self._failed(fault)
 
@@ -249,6 +357,7 @@ class JsonLinesWriterPipeline:
         return line
 
     def _failed(self, fault: FileFault) -> None:
+        self.fault = self.fault or fault
         logger.error("%s", fault, exc_info=fault)
         record_fault(self.stats, fault)
 

@@ -33,6 +33,26 @@ ERASE = "\r\x1b[K"
 DEFAULT_COLUMNS = 80
 
 
+def clock(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` past an hour."""
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def backfill_line(stats: Mapping[str, Any], elapsed: float, settled_at_start: int) -> str:
+    """A backfill's progress over the whole job: done / missing / left, this run's rate of
+    settled ids, and the time left at that rate."""
+    done, missing = stats.get(keys.BACKFILL_DONE, 0), stats.get(keys.BACKFILL_MISSING, 0)
+    left = stats.get(keys.BACKFILL_LEFT, "?")  # unknown for a job by creation time
+    rate = (done + missing - settled_at_start) / max(elapsed, 1e-9)
+    eta = clock(left / rate) if rate > 0 and left != "?" else "?"
+    return (
+        f"newsbot: backfill {stats.get(keys.BACKFILL_JOB)}: {done} done, {missing} missing,"
+        f" {left} left, {rate:.1f} ids/s, {eta} left, {clock(elapsed)}"
+    )
+
+
 def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
     pages = int(stats.get(keys.RESPONSE_COUNT, 0))
     minutes, seconds = divmod(int(elapsed), 60)
@@ -57,6 +77,7 @@ class TerminalProgress:
         self.stream = stream
         self.started = time.monotonic()
         self.shown = False
+        self.settled_at_start = 0
         self.task = create_looping_call(self.draw)
 
     @classmethod
@@ -71,6 +92,10 @@ class TerminalProgress:
 
     def spider_opened(self) -> None:
         self.started = time.monotonic()
+        stats = self.stats.get_stats()
+        self.settled_at_start = stats.get(keys.BACKFILL_DONE, 0) + stats.get(
+            keys.BACKFILL_MISSING, 0
+        )
         self.task.start(REFRESH, now=False)
 
     def draw(self) -> None:
@@ -79,7 +104,12 @@ class TerminalProgress:
             return
         # Wider than the terminal, the line would wrap and no longer be replaced in place.
         width = terminal_columns(self.stream) - 1
-        self.stream.write(ERASE + progress_line(self.stats.get_stats(), elapsed)[:width])
+        stats = self.stats.get_stats()
+        if stats.get(keys.BACKFILL_JOB):
+            line = backfill_line(stats, elapsed, self.settled_at_start)
+        else:
+            line = progress_line(stats, elapsed)
+        self.stream.write(ERASE + line[:width])
         self.stream.flush()
         self.shown = True
 

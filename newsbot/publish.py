@@ -108,14 +108,19 @@ class PartFile:
         """Cut the part back to its whole records, sync, close and rename it to `path` (or the
         next unused name); the path it was published under. Raises FileFault, leaving the part
         (`discard` deletes it)."""
+        self.seal()
+        with file_fault(self.path):
+            return rename_into_place(self.part, self.path, kill_phase)
+
+    def seal(self) -> None:
+        """Cut the part back to its whole records, sync and close it: ready to be renamed (a
+        store that commits first, newsbot/shared.py, commits in between). Raises FileFault."""
         assert self.file is not None
         with file_fault(self.part):
             # A failed write may have left the start of a record behind the last whole one.
             self.file.truncate(self.size)
             os.fsync(self.file.fileno())
             self.file.close()
-        with file_fault(self.path):
-            return rename_into_place(self.part, self.path, kill_phase)
 
     def discard(self) -> None:
         """Delete the part now: on a full disk, its space is what the next run needs. One that

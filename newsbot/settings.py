@@ -40,6 +40,10 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# One budget for the site, in requests per second, shared by every worker of a backfill through
+# Redis (newsbot/middlewares.py SiteRateLimitMiddleware): one worker alone keeps to about one
+# request a second by DOWNLOAD_DELAY, and N workers together keep to the same. 0: no budget.
+NEWSBOT_SITE_MAX_RATE = 1.0
 
 # Transient failures (the site answers 500 for a missing article, docs/site.md §1) get a bounded
 # number of retries; 429 is retried too, though Scrapy ignores Retry-After.
@@ -77,6 +81,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Above RetryMiddleware (550): responses pass the chain backwards, so these see them first.
     "newsbot.middlewares.RetryAfterMiddleware": 560,
     "newsbot.middlewares.TruncatedPageMiddleware": 570,
+    # After every middleware that may refuse a request: a refused one costs no slot.
+    "newsbot.middlewares.SiteRateLimitMiddleware": 940,
     # Beyond every built-in one (HttpCache is 900): sees each response as it came off the wire,
     # before decompression, redirects and retries, robots.txt included (newsbot/archive.py).
     "newsbot.archive.WarcArchiveMiddleware": 950,
@@ -94,6 +100,14 @@ REDIRECT_MAX_TIMES = 5
 # At most so many article pages per run; links beyond it wait for the next run. Bounds a run
 # against a page of endless links; a first live run of every root finds about 2,500.
 NEWSBOT_MAX_ARTICLES = 5000
+
+# A backfill (`-a ids=LOW-HIGH`, newsbot/backfill.py) publishes a file and commits its progress
+# at least this often: a killed backfill fetches again at most this much.
+NEWSBOT_CHECKPOINT_RECORDS = 500
+NEWSBOT_CHECKPOINT_SECONDS = 60
+# A worker of a shared backfill (REDIS_URL, newsbot/shared.py) holds a lease on each id it
+# fetches, renewed while it lives; a dead worker's ids go to another this long after it died.
+NEWSBOT_LEASE_SECONDS = 600
 
 # In data-flow order: drop incomplete records, then duplicates, then articles unchanged since
 # their last publication (numbering the others' revisions), then write what is left.

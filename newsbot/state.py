@@ -18,10 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
+from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import statkeys as keys
+from newsbot.arguments import CrawlArguments
+from newsbot.backfill import Backfill, backfill_batch
 from newsbot.datadir import data_dir, output_dir, run_stamp, warc_dir
 from newsbot.runlock import LOCK_NAME, LockHeld, RunLock
+from newsbot.shared import RedisStore, SharedBackfill, lose_redis, redis_url, worker_name
 from newsbot.store import SeenStore, default_path, recover
 from newsbot.warc import recover_warc_parts
 
@@ -38,13 +42,22 @@ class RunState:
         # A command that only looks (`scrapy parse`, `shell`, …; newsbot/commands/), maybe
         # beside a running crawl, takes no lock, recovers nothing and writes not a byte.
         read_only = crawler.settings.getbool("NEWSBOT_READ_ONLY")
-        self.store = SeenStore(default_path(crawler.settings), read_only=read_only)
+        # Workers sharing a Redis (newsbot/shared.py) share the store there too.
+        url = redis_url(crawler.settings) if not read_only else None
+        self.store: SeenStore | RedisStore = (
+            RedisStore(url, worker_name(directory), lambda message: lose_redis(crawler, message))
+            if url
+            else SeenStore(default_path(crawler.settings), read_only=read_only)
+        )
         self.lock: RunLock | None = None
         # What components must finish while the lock is still held (the WARC archive publishes
         # its last file), in spider_closed, which runs after the pipelines' close_spider.
         self.closers: list[Callable[[], None]] = []
         # Set by the spider: the marks (newsbot/discovery.py) to store when the run publishes.
         self.marks_source: Callable[[], dict[str, str | None]] | None = None
+        # The spider's backfill job (`-a ids=…`), its progress read from the store; None for an
+        # ordinary run or a crawl that may not publish.
+        self.backfill: Backfill | None = None
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a
@@ -63,7 +76,35 @@ class RunState:
                     crawler.stats.set_value(keys.recovery(name), count)
             if salvaged := recover_warc_parts(warc_dir(crawler.settings)):
                 crawler.stats.set_value(keys.WARC_PARTS_SALVAGED, salvaged)
+            # The spider is built before the extensions, its arguments checked.
+            arguments = getattr(crawler.spider, "arguments", None)
+            if arguments is not None and arguments.backfill is not None:
+                self.backfill = self._backfill(crawler, arguments)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def _backfill(self, crawler: Crawler, arguments: CrawlArguments) -> Backfill:
+        assert arguments.backfill is not None
+        # A job by creation time walks one listing: its progress may be shared, not its pages.
+        if not isinstance(self.store, RedisStore) or arguments.ids is None:
+            return Backfill(arguments.backfill, arguments.ids, self.store, crawler.stats)
+        settings = crawler.settings
+        job = SharedBackfill(
+            arguments.backfill,
+            arguments.ids,
+            self.store,
+            crawler.stats,
+            lease_seconds=settings.getfloat("NEWSBOT_LEASE_SECONDS"),
+            batch=backfill_batch(settings),
+        )
+        # Leases are renewed three times per lease: a live worker never loses one.
+        renewal = create_looping_call(job.renew)
+        crawler.signals.connect(
+            lambda: renewal.start(settings.getfloat("NEWSBOT_LEASE_SECONDS") / 3, now=False),
+            signal=signals.spider_opened,
+            weak=False,
+        )
+        self.closers.append(lambda: renewal.running and renewal.stop())
+        return job
 
     def _take_lock(self, directory: Path) -> bool:
         lock = RunLock(directory / LOCK_NAME)
@@ -99,7 +140,7 @@ def _state(crawler: Crawler) -> RunState:
     return state
 
 
-def seen_store(crawler: Crawler) -> SeenStore:
+def seen_store(crawler: Crawler) -> SeenStore | RedisStore:
     """The crawl's store; usable from the spider's `start()` or a pipeline's `open_spider` on."""
     return _state(crawler).store
 
@@ -116,7 +157,13 @@ def run_marks(crawler: Crawler) -> dict[str, str | None]:
     return source() if source is not None else {}
 
 
-def publishing_store(crawler: Crawler) -> SeenStore:
+def backfill_of(crawler: Crawler) -> Backfill | None:
+    """The crawl's backfill job; None for an ordinary run."""
+    state = crawler.get_extension(RunState)
+    return state.backfill if state is not None else None
+
+
+def publishing_store(crawler: Crawler) -> SeenStore | RedisStore:
     """The crawl's store, for a component that publishes: only under the run lock."""
     state = crawler.get_extension(RunState)
     if state is None or not state.writable:

@@ -85,9 +85,38 @@ def discovery_failed(reason: str) -> str:
     return f"newsbot/discovery/failed/{reason}"
 
 
+# -- a backfill (newsbot/backfill.py) --------------------------------------------------------------
+# The job's name (`ids=3900000-3950000`); absent on an ordinary run.
+BACKFILL_JOB = "newsbot/backfill/job"
+# Ids of the whole job (not only this run's): in it, settled done or missing, and left.
+BACKFILL_TOTAL = "newsbot/backfill/total"
+BACKFILL_DONE = "newsbot/backfill/done"
+BACKFILL_MISSING = "newsbot/backfill/missing"
+BACKFILL_LEFT = "newsbot/backfill/left"
+# Ids this run requested.
+BACKFILL_REQUESTED = "newsbot/backfill/requested"
+# 5xx answers (retries included) of ids found missing: the site's way of saying "no such
+# article", left out of the 5xx health check.
+BACKFILL_MISSING_5XX = "newsbot/backfill/missing_5xx"
+# Ids the short form `/article/<digits>` called missing that were asked again in the plain form,
+# and 1 when the plain form served one of them: the run then used the plain form only.
+BACKFILL_CHECKED_PLAIN = "newsbot/backfill/checked_plain"
+BACKFILL_PLAIN_FORM = "newsbot/backfill/plain_form"
+# Ids this run got no record of for another reason than missing (a download error, an invalid
+# page): left for the next pass or run.
+BACKFILL_FAILED = "newsbot/backfill/failed"
+# Shared backfill (newsbot/shared.py): ids popped from the queue that were settled already or
+# leased by a live worker, so not fetched again; expired leases taken back.
+BACKFILL_NOT_LEASED = "newsbot/backfill/not_leased"
+BACKFILL_RECLAIMED = "newsbot/backfill/reclaimed"
+# The one line saying the shared Redis went away (newsbot/shared.py); absent while it is there.
+REDIS_LOST = "newsbot/redis_lost"
+
 # -- fetching -------------------------------------------------------------------------------------
 OFFSITE_BLOCKED = "newsbot/offsite/blocked"
 RETRY_AFTER = "newsbot/throttle/retry_after"
+# Times a request waited for a slot of the site's rate budget (NEWSBOT_SITE_MAX_RATE).
+RATE_WAITS = "newsbot/throttle/rate_waits"
 RETRY_AFTER_MAX_WAIT = "newsbot/throttle/retry_after_max_wait"
 # Why the site could not be reached at all (`host: what (attempts)`), when it could not.
 UNREACHABLE = "newsbot/unreachable"

@@ -24,13 +24,17 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.settings import BaseSettings
+
+if TYPE_CHECKING:
+    from newsbot.shared import RedisStore
 
 from newsbot.datadir import data_dir
 from newsbot.filefaults import FileFault, file_fault
 from newsbot.items import ARTICLE_FIELDS
+from newsbot.publish import published_path, rename_into_place
 from newsbot.urls import NO_LABEL
 
 logger = logging.getLogger(__name__)
@@ -73,6 +77,19 @@ class StoredArticle:
             first_seen=seen,
             last_seen=seen,
         )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Ids a backfill job (its name, newsbot/backfill.py) settled since its last commit: `done`
+    (published, or unchanged since their last publication) and `missing` (no such article)."""
+
+    job: str
+    done: tuple[int, ...] = ()
+    missing: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.done or self.missing)
 
 
 @dataclass(frozen=True)
@@ -159,11 +176,22 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    # A backfill's progress (newsbot/backfill.py): the ids it has settled, per job, so that a
+    # restart skips them. A job's name is stored once; an id costs a small row.
+    db.execute("CREATE TABLE backfill_jobs (job INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+    db.execute(
+        "CREATE TABLE backfill_ids (job INTEGER NOT NULL, id INTEGER NOT NULL,"
+        " missing INTEGER NOT NULL, PRIMARY KEY (job, id)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -294,14 +322,15 @@ class SeenStore:
         rows: Iterable[StoredArticle],
         labels: Iterable[str] = (),
         marks: Mapping[str, str | None] | None = None,
+        progress: Progress | None = None,
     ) -> int:
-        """Learn a published file's records (and their labels), its name and the run's marks at
-        once; again for one file: no-op. How many records it learned.
+        """Learn a published file's records (and their labels), its name, the run's marks and a
+        backfill's progress at once; again for one file: no-op. How many records it learned.
 
         `rows` may be a generator (`read_rows`): they are stored as they come, never all held.
         `labels` is read once every row is stored, so it may be a set that reading the rows
-        fills. All or nothing: on a full disk neither the file nor any of its rows, labels or
-        marks is recorded.
+        fills. All or nothing: on a full disk neither the file nor any of its rows, labels,
+        marks or progress is recorded.
         """
         with self._faults("write"), self._transaction():
             inserted = self.db.execute(
@@ -321,12 +350,57 @@ class SeenStore:
                 "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
             )
             self._write_marks(marks or {})
+            self._write_progress(progress)
             return records
 
     def save_marks(self, marks: Mapping[str, str | None]) -> None:
         """Set marks (a value of None removes the mark), for a run that published nothing."""
         with self._faults("write"), self._transaction():
             self._write_marks(marks)
+
+    def save_progress(self, progress: Progress) -> None:
+        """A backfill's settled ids, when there is no file to publish with them."""
+        with self._faults("write"), self._transaction():
+            self._write_progress(progress)
+
+    def _job(self, name: str, create: bool = False) -> int | None:
+        if create:
+            self.db.execute("INSERT OR IGNORE INTO backfill_jobs (name) VALUES (?)", (name,))
+        row = self.db.execute("SELECT job FROM backfill_jobs WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def _write_progress(self, progress: Progress | None) -> None:
+        if not progress:
+            return
+        job = self._job(progress.job, create=True)
+        rows = [(job, i, 0) for i in progress.done] + [(job, i, 1) for i in progress.missing]
+        # An id settled twice (refetched after a kill) keeps its latest outcome.
+        self.db.executemany("INSERT OR REPLACE INTO backfill_ids VALUES (?, ?, ?)", rows)
+
+    def settled(self, job: str, low: int, high: int) -> set[int]:
+        """The ids from `low` to `high` that backfill `job` has settled (done or missing)."""
+        with self._faults("read"):
+            number = self._job(job)
+            if number is None:
+                return set()
+            found = self.db.execute(
+                "SELECT id FROM backfill_ids WHERE job = ? AND id BETWEEN ? AND ?",
+                (number, low, high),
+            )
+            return {news_id for (news_id,) in found}
+
+    def progress_counts(self, job: str) -> tuple[int, int]:
+        """How many ids backfill `job` has settled: (done, missing)."""
+        with self._faults("read"):
+            number = self._job(job)
+            if number is None:
+                return 0, 0
+            done, missing = self.db.execute(
+                "SELECT count(*) - coalesce(sum(missing), 0), coalesce(sum(missing), 0)"
+                " FROM backfill_ids WHERE job = ?",
+                (number,),
+            ).fetchone()
+            return done, missing
 
     def _write_marks(self, marks: Mapping[str, str | None]) -> None:
         for name, value in marks.items():
@@ -364,18 +438,26 @@ def published_labels(path: Path) -> set[str]:
         store.close()
 
 
-def recover(store: SeenStore, output_dir: Path) -> Recovery:
+def recover(store: SeenStore | RedisStore, output_dir: Path) -> Recovery:
     """Undo what killed runs left in `output_dir`; the caller holds the run lock.
 
     A hidden part file is a killed run's unpublished output: none of it was published and the
-    store never learned it, so it is deleted and those articles are fetched again. A published
-    file the store has not recorded was renamed just before a kill: its records are published,
-    so the store learns them now, exactly once.
+    store never learned it, so it is deleted and those articles are fetched again; unless the
+    store recorded its name, which a store shared by workers does before the rename
+    (newsbot/shared.py): that rename is completed. A published file the store has not
+    recorded was renamed just before a kill: its records are published, so the store learns
+    them now, exactly once.
     """
-    parts = sorted(output_dir.glob(PART_GLOB))
-    for part in parts:
+    parts = []
+    for part in sorted(output_dir.glob(PART_GLOB)):
+        final = published_path(part)
+        if store.is_recorded(final.name):
+            with file_fault(final, "rename"):
+                rename_into_place(part, final, overwrite=True)
+            continue
         with file_fault(part, "delete"):
             part.unlink()
+        parts.append(part)
     files = records = 0
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):

@@ -1,7 +1,11 @@
 """Shared fixtures: the replica site and server, a decoy host on another address, and a data
 directory filled by two crawls of a replica whose clock moved between them."""
 
+import shutil
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -184,3 +188,73 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> TwoCrawls:
     changes = site.changes_between(before, site.now)
     assert changes["new"] and changes["updated"], "the replica's clock must have moved"
     return TwoCrawls(site, data_dir, changes["new"], changes["updated"])
+
+
+@dataclass
+class RedisServer:
+    """A `redis-server` of this test's own, on 127.0.0.1: `url`, `stop()`, `start()` (again, on
+    the same port and data)."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            REDIS_SERVER,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.directory),
+            "--save",
+            "",
+            # Every write on disk before it is acknowledged: a killed Redis, started again,
+            # has all it acknowledged (a test of Redis going away and coming back).
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+REDIS_SERVER = shutil.which("redis-server") or ""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real Redis for one test (.ci/run installs Debian's redis-server), stopped after it."""
+    if not REDIS_SERVER:
+        pytest.skip("needs redis-server (apt-get install -y redis-server; .ci/run does)")
+    server = RedisServer(free_port(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -29,6 +29,7 @@ FAULT_SETTINGS = {
     "RETRY_TIMES": "2",
     "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024),
     "NEWSBOT_RETRY_AFTER_MAX": "5",
+    "NEWSBOT_SITE_MAX_RATE": "0",
 }
 
 

@@ -30,7 +30,8 @@ def test_an_unknown_argument_names_the_known_ones(raw: dict, message: str) -> No
     with pytest.raises(BadArgument) as refused:
         parse_arguments(raw)
     assert message in str(refused.value)
-    assert str(refused.value).endswith("the arguments are base_url, max_pages, sections, full")
+    known = "base_url, max_pages, sections, full, ids, since"
+    assert str(refused.value).endswith(f"the arguments are {known}")
 
 
 def test_scrapys_own_internal_arguments_pass() -> None:

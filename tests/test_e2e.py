@@ -50,6 +50,7 @@ def test_crawl_under_a_bot_user_agent_loses_only_what_the_site_hides(
 ):
     settings = {"USER_AGENT": BOT_USER_AGENT, "AUTOTHROTTLE_ENABLED": "False"}
     settings |= {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
+    settings |= {"NEWSBOT_SITE_MAX_RATE": "0"}
     result = run_crawl(replica_server.base_url, tmp_path, "-a", "max_pages=30", settings=settings)
     assert_crawl_matches_truth(result, replica_site, decoy_server, bot=True)
 

@@ -26,6 +26,8 @@ def test_pace_is_bounded(settings: Settings) -> None:
     assert settings.getfloat("DOWNLOAD_DELAY") >= 0.5
     assert 1 <= settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 4
     assert settings.getint("CONCURRENT_REQUESTS") <= 8
+    # The site's budget, all backfill workers together: no more than one worker's own pace.
+    assert 0 < settings.getfloat("NEWSBOT_SITE_MAX_RATE") <= 1 / settings.getfloat("DOWNLOAD_DELAY")
 
 
 def test_transient_failures_are_retried_a_bounded_number_of_times(settings: Settings) -> None:

@@ -98,7 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
             # Like production's exception handler: a bug in a page is a 500, not a dead socket.
             response = Response(500, ERROR_PAGE.encode())
         self._date = response.date
-        if response.delay and self.server.stopping.wait(response.delay):
+        delay = response.delay + self.server.site.latency_seconds
+        if delay and self.server.stopping.wait(delay):
             self.close_connection = True
             return
         length = response.length if response.stream is not None else len(response.body)

@@ -396,6 +396,9 @@ class ReplicaSite:
         self.decoy_port_url = decoy_port_url.rstrip("/") if decoy_port_url else None
         # Knobs of the fault modes (faults.py); read per request.
         self.slow_seconds = 3.0
+        # Seconds every answer waits before it is sent, as a distant site's would (benchmarks of
+        # a backfill's rate; 0: at once).
+        self.latency_seconds = 0.0
         self.retry_after_seconds = 2
         self.huge_bytes = 10 * 1024 * 1024
         self.junk_link_count = 100_000

@@ -27,14 +27,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 import scrapy
 from lxml import etree
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
+from newsbot.backfill import MISSING_STATUSES, Backfill, IdWalk, backfill_batch, plain_path
 from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
@@ -48,12 +50,13 @@ from newsbot.discovery import (
     relative_span,
     server_time,
 )
-from newsbot.extract import Page, extract_article
+from newsbot.extract import Page, extract_article, stated_url
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import Article
 from newsbot.layouts import LISTING_LAYOUTS
 from newsbot.newsids import NewsIdSet
 from newsbot.processors import IST, parse_datetime
+from newsbot.shared import SharedBackfill
 from newsbot.state import RunState
 from newsbot.store import SeenStore
 
@@ -151,12 +154,16 @@ class DevdiscourseSpider(scrapy.Spider):
         self.listing_failed = False
         self.finished = False
         self.robots = None
+        # A backfill's job (newsbot/backfill.py): no discovery, exactly its ids.
+        self.backfill: Backfill | None = None
+        self.since_walk = IdWalk()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Here, not in start(): `scrapy parse` replaces start() and still follows links.
         spider.article_budget = crawler.settings.getint("NEWSBOT_MAX_ARTICLES")
+        spider.since_walk.batch = backfill_batch(crawler.settings)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -165,6 +172,14 @@ class DevdiscourseSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         state = self.crawler.get_extension(RunState)
         self.store = state.store if state is not None else None
+        if state is not None and state.backfill is not None:
+            self.backfill = state.backfill
+            if self.arguments.since is not None:
+                yield self.since_page(1)
+                return
+            async for request in self.backfill_requests(self.backfill):
+                yield request
+            return
         self.walks_everything = (
             self.arguments.full or self.store is None or self.store.newest_id() is None
         )
@@ -184,6 +199,168 @@ class DevdiscourseSpider(scrapy.Spider):
         )
         yield self.all_news_request(1)
         yield self.listing_request(NEWS_DESK, 1, self.walk(NEWS_DESK))
+
+    async def backfill_requests(self, job: Backfill) -> AsyncIterator[scrapy.Request]:
+        """The ids the job has left, newest first, a batch at a time: the next batch only once
+        the scheduler has handed out the last, so it never holds more than one batch (a range
+        may be millions of ids; Scrapy's engine would otherwise take all of start() at once)."""
+        batch = backfill_batch(self.crawler.settings)
+        for count, news_id in enumerate(job.left(), 1):
+            yield self.backfill_request(job, news_id)
+            if count % batch == 0:
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+
+    def backfill_request(self, job: Backfill, news_id: int, check: bool = False) -> scrapy.Request:
+        """`check`: the plain form, for an id the short form called missing (newsbot/backfill.py).
+        Not through the duplicate filter: each id comes once (from the store's progress), and
+        the filter would keep millions of fingerprints."""
+        self.crawler.stats.inc_value(keys.BACKFILL_REQUESTED)
+        path = plain_path(news_id) if check else job.path(news_id)
+        return scrapy.Request(
+            self.site_url(path),
+            callback=self.parse_article,
+            errback=self.backfill_failed,
+            dont_filter=True,
+            meta={"news_id": str(news_id), "backfill": "check" if check else "range"},
+        )
+
+    def backfill_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """An id lost for good: missing when the site says there is no such article (checked in
+        the plain form while the short form has not proven itself), else a loss the next run
+        retries."""
+        job, request = self.backfill, failure.request
+        assert job is not None
+        news_id = int(request.meta["news_id"])
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if status not in MISSING_STATUSES:
+            self.request_failed(failure)
+            job.fail(news_id)
+            yield from self.since_walked(news_id)
+            return
+        if request.meta["backfill"] == "range" and not (job.plain_form or job.short_form_served):
+            self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
+            yield self.backfill_request(job, news_id, check=True)
+            return
+        if status >= 500:
+            answers = request.meta.get("retry_times", 0) + 1
+            self.crawler.stats.inc_value(keys.BACKFILL_MISSING_5XX, answers)
+        job.settle(news_id, missing=True)
+        yield from self.since_walked(news_id)
+
+    # -- a backfill by creation time (`-a since=…`) ----------------------------------------------
+
+    def since_page(self, page: int) -> scrapy.Request:
+        """A page of GetAllNews (docs/site.md §3): every article, newest created first, with its
+        label; pages are asked for one after another, after the articles already found."""
+        return scrapy.Request(
+            self.site_url(ALL_NEWS.format(page=page)),
+            callback=self.parse_since,
+            errback=self.since_failed,
+            cb_kwargs={"page": page},
+            priority=-1,
+            meta={"max_retry_times": ALL_NEWS_RETRIES},
+        )
+
+    def parse_since(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        """Each article created since the moment, at its labelled URL (one request, no
+        redirect), unless the job settled it; the next page while none is older."""
+        job, since = self.backfill, self.arguments.since
+        assert job is not None and since is not None
+        try:
+            items = read_all_news(response.body)
+        except ShapeChanged as error:
+            yield from self.since_by_ids("api_shape", f"{response.url} changed shape: {error}")
+            return
+        self.crawler.stats.inc_value(keys.ALLNEWS_ITEMS, len(items))
+        newer = [item for item in items if item.created >= since]
+        ids = [int(item.news_id) for item in newer]
+        settled = job.store.settled(job.name, min(ids), max(ids)) if ids else set()
+        for item in newer:
+            news_id = int(item.news_id)
+            self.since_walk.floor = min(self.since_walk.floor or news_id, news_id)
+            if news_id not in settled:
+                self.crawler.stats.inc_value(keys.BACKFILL_REQUESTED)
+                yield scrapy.Request(
+                    self.all_news_url(item),
+                    callback=self.parse_article,
+                    errback=self.backfill_failed,
+                    dont_filter=True,
+                    meta={"news_id": item.news_id, "backfill": "listed"},
+                )
+        if items and len(newer) == len(items):
+            yield self.since_page(page + 1)
+
+    def since_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        if failure.check(IgnoreRequest) and self.disallowed(failure.request.url):
+            yield from self.since_by_ids("api_disallowed", "robots.txt disallows it")
+            return
+        self.count_loss(failure.request, failure_reason(failure))
+        yield from self.since_by_ids("api_failed", f"{failure.request.url}: {failure.value}")
+
+    def since_by_ids(self, reason: str, why: str) -> Iterator[scrapy.Request]:
+        """Without GetAllNews: ids walked downward, from below the last one it listed (else
+        from the newest stored), until an article older than the moment comes back."""
+        self.crawler.stats.inc_value(keys.fallback(reason))
+        walk = self.since_walk
+        start = walk.floor - 1 if walk.floor else (self.store.newest_id() if self.store else None)
+        if start is None:
+            self.logger.error(
+                "Not using GetAllNews (%s), and no article stored to walk ids down from:"
+                " run a cron run first, or give ids=LOW-HIGH",
+                why,
+            )
+            return
+        self.logger.warning("Not using GetAllNews (%s): walking ids down from %d", why, start)
+        walk.next_id = start
+        yield from self.since_batch()
+
+    def since_batch(self) -> Iterator[scrapy.Request]:
+        """The next batch of ids of the walk, once the last one is all answered."""
+        job, walk = self.backfill, self.since_walk
+        assert job is not None
+        if walk.outstanding or walk.older or walk.next_id is None:
+            return
+        settled = job.store.settled(job.name, walk.next_id - walk.batch + 1, walk.next_id)
+        for news_id in range(walk.next_id, walk.next_id - walk.batch, -1):
+            if news_id > 0 and news_id not in settled:
+                walk.outstanding.add(news_id)
+                yield self.backfill_request(job, news_id)
+        walk.next_id -= walk.batch
+        if walk.next_id <= 0:
+            walk.next_id = None
+
+    def since_walked(
+        self, news_id: int, created: datetime | None = None
+    ) -> Iterator[scrapy.Request]:
+        """An id of the walk answered: older than the moment, the walk stops there."""
+        walk, since = self.since_walk, self.arguments.since
+        if news_id not in walk.outstanding or since is None:
+            return
+        walk.outstanding.discard(news_id)
+        if created is not None and created < since:
+            walk.older = True
+        yield from self.since_batch()
+
+    def backfill_answered(self, response: Response, article: bool) -> Iterator[scrapy.Request]:
+        """What a page under the short or the plain form says about the short form."""
+        job = self.backfill
+        assert job is not None
+        kind = response.meta.get("backfill")
+        if article and kind == "range" and not job.plain_form:
+            job.short_form_served = True
+        elif article and kind == "check" and not job.plain_form:
+            job.plain_form = True
+            self.crawler.stats.set_value(keys.BACKFILL_PLAIN_FORM, 1)
+            self.logger.warning(
+                "%s is served under the plain form but was missing under the short one:"
+                " requesting %s from now on",
+                response.meta["news_id"],
+                plain_path(int(response.meta["news_id"])),
+            )
+        elif not article and kind == "range" and not (job.plain_form or job.short_form_served):
+            # The short form answered something other than an article: ask the plain one.
+            self.crawler.stats.inc_value(keys.BACKFILL_CHECKED_PLAIN)
+            yield self.backfill_request(job, int(response.meta["news_id"]), check=True)
 
     def after_sitemap(self) -> Iterator[scrapy.Request]:
         """The listings with relative times, once the sitemap's exact times are known."""
@@ -496,23 +673,44 @@ class DevdiscourseSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Article]:
+    def parse_article(self, response: Response) -> Iterator[Article | scrapy.Request]:
         # Every article page tried, answered or lost for good (`request_failed`): the health
         # check's denominator for "yielded no valid record".
         self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
-        self.article_answered(response.meta.get("news_id", ""))
-        if not response.body.strip() or not is_html(response):
+        # Parsed once, here: the backfill's check and the extraction read the same Page.
+        page = Page(response) if response.body.strip() and is_html(response) else None
+        if self.backfill is not None:
+            # The page must state the id asked for: a short form that answered with some other
+            # page would otherwise pass for one that works.
+            stated = urls.news_id(stated_url(page.head) or "") if page is not None else None
+            if checks := list(self.backfill_answered(response, stated == response.meta["news_id"])):
+                yield from checks  # the plain form decides
+                return
+        else:
+            self.article_answered(response.meta.get("news_id", ""))
+        if page is None:
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
+            yield from self.backfill_lost(response)
             return
-        page = Page(response)
         if not page.is_article:
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
+            yield from self.backfill_lost(response)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
-        yield extract_article(response, self.crawler.stats, page)
+        article = extract_article(response, self.crawler.stats, page)
+        yield article
+        if self.since_walk.outstanding:  # walking ids by creation time: when was this one
+            created = parse_datetime(article.created or "")
+            yield from self.since_walked(int(response.meta["news_id"]), created)
+
+    def backfill_lost(self, response: Response) -> Iterator[scrapy.Request]:
+        """A backfill's id that gave no record this run: the next pass or run tries it again."""
+        if self.backfill is not None:
+            self.backfill.fail(int(response.meta["news_id"]))
+            yield from self.since_walked(int(response.meta["news_id"]))
 
     def article_answered(self, news_id: str) -> None:
         self.answered.add(news_id)
@@ -537,7 +735,8 @@ class DevdiscourseSpider(scrapy.Spider):
         listing, or a link that named no article, under `newsbot/discovery/failed/<reason>`."""
         link = request.meta.get("redirect_urls", [request.url])[0]
         if request.callback == self.parse_article and urls.news_id(link):
-            self.article_answered(request.meta.get("news_id", ""))
+            if self.backfill is None:
+                self.article_answered(request.meta.get("news_id", ""))
             self.crawler.stats.inc_value(keys.ARTICLES_ATTEMPTED)
             self.crawler.stats.inc_value(keys.dropped(reason))
         else:
@@ -547,7 +746,25 @@ class DevdiscourseSpider(scrapy.Spider):
     # -- what the next run starts from -----------------------------------------------------------
 
     def idle(self) -> None:
-        """Nothing left to fetch: the run reached its end (not a signal, the cap or a crash)."""
+        """Nothing left to fetch: the run reached its end (not a signal, the cap or a crash).
+
+        A worker of a shared backfill first queues again the ids whose lease expired (their
+        worker died), stays while other workers hold leases (they may die too), then sweeps
+        the range once for ids still left (newsbot/shared.py SharedBackfill.sweep)."""
+        job = self.backfill
+        if isinstance(job, SharedBackfill) and not self.crawler.stats.get_value(keys.REDIS_LOST):
+            if reclaimed := job.reclaim():
+                self.crawler.stats.inc_value(keys.BACKFILL_RECLAIMED, len(reclaimed))
+                for news_id in reclaimed:
+                    self.crawler.engine.crawl(self.backfill_request(job, news_id))
+                raise DontCloseSpider
+            if job.held_elsewhere():
+                raise DontCloseSpider
+            swept = job.sweep()
+            for news_id in swept or ():
+                self.crawler.engine.crawl(self.backfill_request(job, news_id))
+            if swept is None or swept:
+                raise DontCloseSpider
         self.finished = True
 
     def final_marks(self) -> dict[str, str | None]:
