@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from io import BytesIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -16,11 +17,11 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
-from newsbot.filefaults import FileFault, record_fault
+from newsbot.filefaults import FileFault, file_fault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.newsids import NewsIdSet
-from newsbot.publish import PartFile, kill_point, rename_into_place
-from newsbot.shared import RedisStore, RedisUnavailable
+from newsbot.publish import PartFile, kill_point, part_path, rename_into_place, unused
+from newsbot.shared import RedisUnavailable
 from newsbot.state import backfill_of, crawl_stamp, publishing_store, run_marks, seen_store
 from newsbot.store import (
     Progress,
@@ -282,7 +283,7 @@ class JsonLinesWriterPipeline:
                 self.output.discard()
             self._save(marks, progress)
             return False
-        if isinstance(self.store, RedisStore):
+        if self.store.commits_before_rename:
             return self._publish_committed_first(marks, progress)
         try:
             path = self.output.publish()
@@ -308,15 +309,21 @@ class JsonLinesWriterPipeline:
     def _publish_committed_first(
         self, marks: dict[str, str | None], progress: Progress | None
     ) -> bool:
-        """Workers sharing a store (newsbot/shared.py): commit the records, then rename the file,
-        so that no other worker can publish an article this file holds. Killed in between,
-        the next start completes the rename (store.recover)."""
+        """Workers sharing a store (newsbot/shared.py): commit the records, then rename the file.
+        Renamed first, a worker killed before its commit would leave its ids unsettled, and
+        another worker would publish them again before this one's restart absorbed the file.
+        Killed in between, the next start completes the rename (store.recover)."""
         assert self.output is not None and self.store is not None
-        path = self.output.path
+        # The name is committed before the rename: a run of the same second may have taken it.
+        path, part = unused(self.output.path), self.output.part
         try:
             self.output.seal()
+            if path != self.output.path:
+                part = part_path(path)
+                with file_fault(part, "rename"):
+                    os.replace(self.output.part, part)
             labels: set[str] = set()
-            rows = read_rows(self.output.part, labels)
+            rows = read_rows(part, labels)
             self.store.record_publication(path.name, rows, labels, marks, progress)
         except FileFault as fault:
             self._failed(fault)
@@ -329,7 +336,7 @@ class JsonLinesWriterPipeline:
             return False
         kill_point("after_commit")
         try:
-            published = rename_into_place(self.output.part, path)
+            published = rename_into_place(part, path)
         except OSError as error:
             # Committed: the next start renames it (store.recover).
             self._failed(FileFault(path, error, "rename"))

@@ -214,6 +214,10 @@ class SeenStore:
     Raises FileFault (newsbot/filefaults.py) when SQLite cannot use the file: full disk,
     read-only, corrupt or not a database."""
 
+    # It learns a file after the file is renamed into place (`recover` absorbs a file renamed
+    # just before a kill); the Redis store (newsbot/shared.py) learns it before.
+    commits_before_rename = False
+
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
         if read_only:
@@ -451,7 +455,7 @@ def recover(store: SeenStore | RedisStore, output_dir: Path) -> Recovery:
     parts = []
     for part in sorted(output_dir.glob(PART_GLOB)):
         final = published_path(part)
-        if store.is_recorded(final.name):
+        if store.commits_before_rename and store.is_recorded(final.name):
             with file_fault(final, "rename"):
                 rename_into_place(part, final, overwrite=True)
             continue
