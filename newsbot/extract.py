@@ -5,7 +5,7 @@ values go into `ArticleLoader`, which normalises them; nothing here decides form
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from itemloaders.processors import MapCompose
@@ -17,7 +17,8 @@ from scrapy.statscollectors import StatsCollector
 from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
-from newsbot.items import Article
+from newsbot.items import BLOG, LIVE_BLOG, NEWS, OPINION, Article
+from newsbot.layouts import LiveBlog
 from newsbot.loaders import ArticleLoader
 from newsbot.processors import (
     MAX_TAGS,
@@ -28,15 +29,19 @@ from newsbot.processors import (
     byline_updated,
     caption_part,
     clean_text,
+    clock_offset,
     credit_part,
     distinct,
     has_disclaimer,
+    is_opinion_headline,
     is_syndicated,
+    parse_datetime,
     parse_json_ld,
     sector_from_href,
     split_keywords,
     strip_title_suffix,
     subtitle_from_description,
+    to_ist_iso,
     unescape_html,
     utc_iso,
 )
@@ -56,7 +61,8 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle
 # so a consumer can select or re-derive (`scrapy replay`) records by the extraction that made them.
 # 2026.12.2: AMP pages' protocol-relative `//img?imageUrl=…` unwrapped to the image itself
 # (processors.image_from_proxy), where 2026.12.1 kept the proxy URL.
-EXTRACTOR_VERSION = "2026.12.2"
+# 2026.12.3: `kind`, and live blogs read from their own view (`updates` by the spider).
+EXTRACTOR_VERSION = "2026.12.3"
 # Request meta: when the page was fetched (an aware UTC datetime), set by
 # archive.WarcArchiveMiddleware for a crawl and by `scrapy replay` from the WARC-Date.
 FETCHED_AT = "newsbot_fetched_at"
@@ -188,8 +194,11 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
     # The response's own selector: the loader would otherwise parse the page a second time.
     loader = ArticleLoader(response=response, selector=response.selector)
     ld = JsonLd(response)
-    byline = find_byline(response)
-    byline_line = byline_text(response, byline)
+    live = is_live_blog(response)
+    # The live blog's desktop byline has no ` | ` and no source of its own: only its times.
+    desktop_live = live and not response.css(css.AMP_SOURCE)
+    byline = None if desktop_live else find_byline(response)
+    byline_line = live_times_text(response) if desktop_live else byline_text(response, byline)
 
     url = article_url(response)
     loader.add_value("url", url)
@@ -203,18 +212,29 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
         loader.add_value("title", _ld_string(ld.article.get("headline")), _TITLE_WITHOUT_SUFFIX)
 
     loader.add_value("subtitle", texts(response.css(css.SUBTITLE)))
+    if live:
+        loader.add_value("subtitle", texts(response.css(LiveBlog.SUBTITLE)))
     loader.add_value("subtitle", response.css(css.DESCRIPTION).get(), _SUBTITLE_FROM_DESCRIPTION)
 
-    _add_source_and_author(loader, byline, byline_line, ld)
+    author_links = _add_source_and_author(loader, byline, byline_line, ld)
     loader.add_value("location", byline_location(byline_line))
-    _add_times(loader, byline_line, ld)
-    _add_image(loader, response, ld)
-    _add_body(loader, response)
+    shift = _live_clock(response, byline_line) if live else timedelta(0)
+    if shift and stats is not None:
+        stats.inc_value(keys.LIVEBLOG_CLOCK_SHIFTED)
+    _add_times(loader, byline_line, ld, live, shift)
+    _add_image(loader, response, ld, live)
+    _add_body(loader, response, live)
 
-    loader.add_value("tags", texts(response.css(css.TAG_LINKS)))
+    if live:
+        loader.add_value("tags", texts(response.css(LiveBlog.TAGS)))
+    if not loader.get_collected_values("tags"):
+        loader.add_value("tags", texts(response.css(css.TAG_LINKS)))
     if not loader.get_collected_values("tags"):
         loader.add_value("tags", split_keywords(response.css(css.NEWS_KEYWORDS).get() or ""))
+    if live:
+        loader.add_value("countries", texts(response.css(LiveBlog.COUNTRIES)))
     loader.add_value("countries", texts(response.css(css.COUNTRIES)))
+    loader.add_value("kind", page_kind(response, live, author_links))
 
     loader.add_value("sector", response.css(css.BREADCRUMB_LINKS).getall(), _SECTOR_FROM_HREF)
     if not loader.get_collected_values("sector"):
@@ -227,6 +247,8 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
     article = loader.load_item()
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created
+    # A live blog's updates are only in the updates API: unknown until the spider reads it.
+    article.updates = None if live else []
     if stats is not None:
         for oddity in oddities(article, loader):
             stats.inc_value(oddity)
@@ -251,9 +273,49 @@ def oddities(article: Article, loader: ArticleLoader) -> list[str]:
     return found
 
 
+def is_live_blog(response: Response) -> bool:
+    return bool(response.css(LiveBlog.MARK))
+
+
+def live_times_text(response: Response) -> str:
+    """The live blog's desktop times as a byline line, `Updated: … | Created: …`: its spans
+    are separated by empty dividers, not ` | ` (docs/site.md §5.4)."""
+    return " | ".join(text for text in texts(response.css(LiveBlog.TIMES)) if text.strip())
+
+
+def page_kind(response: Response, live: bool, author_links: bool) -> str:
+    """What the page shows of the article's type (README: `kind`): a live blog by its view; an
+    opinion by the `Opinion: ` its JSON-LD headline alone carries (docs/site.md §8.4); a blog
+    post by its author link. Nothing else on a page tells a type apart: a News Desk piece of
+    type Blog without an author looks like news, and video articles most likely show the
+    ordinary figure (docs/site.md §5.2)."""
+    if live:
+        return LIVE_BLOG
+    if any(is_opinion_headline(block) for block in response.css(css.JSON_LD).getall()):
+        return OPINION
+    return BLOG if author_links else NEWS
+
+
+def _live_clock(response: Response, line: str) -> timedelta:
+    """How far the live blog's byline clock runs behind IST.
+
+    The live-blog view prints its byline times through the server's own clock zone and labels
+    them IST whatever that zone is; the head's last-modified meta (like the sitemap's lastmod
+    and the API's UTC times) is converted explicitly, so it is right (docs/site.md §5.4). Both
+    show the same modification: their difference is the server clock's offset from IST (5 h 30
+    on a UTC server), which then corrects `Created:` too, of which the page has no other copy.
+    """
+    modified = parse_datetime(response.css(LiveBlog.LAST_MODIFIED).get() or "")
+    shown = parse_datetime(byline_updated(line) or "")
+    if modified is None or shown is None:
+        return timedelta(0)  # nothing to compare with: the byline as it is
+    return clock_offset(modified, shown)
+
+
 def _add_source_and_author(
     loader: ArticleLoader, byline: Selector | None, line: str, ld: JsonLd
-) -> None:
+) -> bool:
+    """Adds the source and a blog post's author; whether the byline links an author."""
     response = loader.context["response"]
     # The desktop byline, or on AMP its `p.source` half.
     names = byline if byline is not None else response.css(css.AMP_SOURCE)[:1]
@@ -270,22 +332,31 @@ def _add_source_and_author(
     add_first_css(loader, "source", (css.META_AUTHOR,))
     if not author_links and not loader.get_collected_values("source"):
         loader.add_value("source", _ld_string(_ld_author_name(ld.article)))
+    return bool(author_links)
 
 
-def _add_times(loader: ArticleLoader, line: str, ld: JsonLd) -> None:
+def _add_times(loader: ArticleLoader, line: str, ld: JsonLd, live: bool, shift: timedelta) -> None:
     """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
-    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags)."""
+    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags). `shift` moves
+    a live blog's byline onto IST (`_live_clock`), whose last-modified meta has the seconds."""
     for field, from_byline, meta, ld_key in (
         ("created", byline_created, css.META_PUBLISHED, "datePublished"),
         ("updated", byline_updated, css.META_MODIFIED, "dateModified"),
     ):
-        loader.add_value(field, from_byline(line))
+        shown = from_byline(line)
+        if shift and (moment := parse_datetime(shown or "")) is not None:
+            shown = to_ist_iso(moment + shift)
+        loader.add_value(field, shown)
+        if live and field == "updated":
+            loader.add_css(field, LiveBlog.LAST_MODIFIED)
         loader.add_css(field, meta)
         if not loader.get_collected_values(field):
             loader.add_value(field, _ld_string(ld.article.get(ld_key)))
 
 
-def _add_image(loader: ArticleLoader, response: Response, ld: JsonLd) -> None:
+def _add_image(loader: ArticleLoader, response: Response, ld: JsonLd, live: bool) -> None:
+    if live:
+        loader.add_css("image_url", LiveBlog.IMAGE)
     figure = response.css(css.FIGURE)
     for query in css.FIGURE_IMAGES:
         loader.add_value("image_url", figure.css(query).getall())
@@ -295,12 +366,14 @@ def _add_image(loader: ArticleLoader, response: Response, ld: JsonLd) -> None:
     if loader.get_output_value("image_url") is None:
         return  # the caption of a stock or missing image is the title, not a caption
     captions = texts(figure.css(css.FIGURE_CAPTION)) or texts(response.css(css.AMP_CAPTION))
+    if live and not captions:
+        captions = texts(response.css(LiveBlog.CAPTION))
     loader.add_value("image_caption", captions[:1], MapCompose(caption_part))
     loader.add_value("image_credit", captions[:1], MapCompose(credit_part))
 
 
-def _add_body(loader: ArticleLoader, response: Response) -> None:
-    body = first_match(response, css.BODIES)
+def _add_body(loader: ArticleLoader, response: Response, live: bool) -> None:
+    body = first_match(response, (*css.BODIES, LiveBlog.BODY) if live else css.BODIES)
     paragraphs = body_paragraphs(body) if body is not None else []
     loader.add_value("body", paragraphs)
     source = loader.get_output_value("source")

@@ -94,3 +94,25 @@ LISTING_LAYOUTS = (
         time=f".//h5[{_has_class('font-oswald')}]//text()",
     ),
 )
+
+
+class LiveBlog:
+    """The live-blog view (docs/site.md §5.4, §8.3), one unit: how to tell its pages and where its
+    fields live. Its desktop page is a view of its own; its AMP page is §5.3's with an
+    `amp-live-list` (whose fields the AMP selectors above read). Neither holds the updates, which
+    only the updates API lists (newsbot/liveblog.py)."""
+
+    # `em.live` comes before the desktop view's article; the AMP page's live list is empty.
+    MARK = "em.live, amp-live-list"
+    # The times, `<span>Updated: …</span><span>Created: …</span>` between empty dividers, read
+    # through the server's own clock; the head's last-modified meta is converted to IST.
+    TIMES = "div.news-meta div.news-date span"
+    LAST_MODIFIED = 'meta[http-equiv="last-modified"]::attr(content)'
+    SUBTITLE = "h2.subtitle"
+    IMAGE = "div.article-image-container > img::attr(src)"
+    # Caption and credit together, as in a figure's caption.
+    CAPTION = "div.article-image-container + p.meta"
+    # The intro's paragraphs and the disclaimer, then, inside it, the tags and countries blocks.
+    BODY = "div.newsDescArticle"
+    TAGS = "div.newsDescArticle a.badge.tag"
+    COUNTRIES = "div.newsDescArticle span.badge"

@@ -9,6 +9,7 @@ from scrapy.loader import ItemLoader
 
 from newsbot.items import Article
 from newsbot.processors import (
+    api_time,
     clean_text,
     distinct,
     distinct_tags,
@@ -18,6 +19,8 @@ from newsbot.processors import (
     join_paragraphs,
     parse_datetime,
     reconcile_times,
+    to_ist_iso,
+    update_id,
 )
 
 
@@ -49,3 +52,18 @@ class ArticleLoader(ItemLoader):
 
     tags_out = Compose(distinct_tags)
     countries_out = Compose(distinct)
+
+
+class UpdateLoader(ItemLoader):
+    """One update of a live blog, from the updates API (newsbot/liveblog.py): a dict of
+    items.UPDATE_FIELDS. Its text is normalised as the article's body is."""
+
+    default_item_class = dict
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    id_in = MapCompose(update_id)
+    time_in = MapCompose(api_time, to_ist_iso)
+
+    body_in = MapCompose(clean_text, drop_boilerplate)
+    body_out = Compose(join_paragraphs)
