@@ -1,4 +1,5 @@
-"""`ArticleLoader`: which normalising functions (newsbot/processors.py) each field goes through.
+"""`ArticleLoader` (and `UpdateLoader`, for a live blog's updates): which normalising functions
+(newsbot/processors.py) each field goes through.
 
 Values are added most visible source first (markup, then meta tags, then JSON-LD); `TakeFirst`
 keeps the first one that survives normalisation, which is what makes each field a fallback chain.

@@ -15,14 +15,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot import statkeys as keys
+from newsbot import urls
 from newsbot.items import Article
 from newsbot.replica import ReplicaSite
 from newsbot.replica.content import update_content
 from newsbot.replica.model import LIVE_BLOG, Update, expected_record, update_record
 from newsbot.replica.pages import json_text, sub_blogs
 from newsbot.replica.routes import handle
-from newsbot.spiders.devdiscourse import DevdiscourseSpider
-from tests.test_discovery import BASE, BROWSER, make_spider, served
+from newsbot.spiders.devdiscourse import NEWS_ANALYSIS, DevdiscourseSpider
+from tests.test_discovery import BASE, BROWSER, make_spider, read_listing, served
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +191,24 @@ def test_other_kinds_have_no_updates_and_no_api_request(site, tmp_path: Path):
     (article,) = spider.parse_article(page_response(site, news_id))
     assert article.updates == [] and article.kind == "news"
     assert spider.crawler.stats.get_value(keys.LIVEBLOG_API_REQUESTS) is None
+
+
+def test_a_live_blog_that_gained_updates_is_revisited_from_the_sitemap_or_news_analysis(
+    site, tmp_path: Path
+):
+    """Both follow its updates (docs/site.md §3): the sitemap's lastmod exactly, `/news-analysis`
+    by its relative time; an unchanged live blog is asked for by neither."""
+    news_id = next(i for i in live_ids(site) if len(site.versions(i)) > 3)
+    earlier, later = site.versions(news_id)[-3], site.versions(news_id)[-1]
+    stored = [site.expected_record(i) for i in site.ids() if i != news_id]
+    stored.append(expected_record(earlier))
+    marks = {"listings_since": earlier.modified.isoformat()}
+    for source in ("sitemap", "news-analysis"):
+        for moment, wanted in ((earlier.modified, False), (later.modified, True)):
+            view = site.state_at(moment + timedelta(minutes=2))
+            spider, _ = make_spider(tmp_path / f"{source}-{wanted}", stored, marks)
+            if source == "sitemap":
+                asked = [r.url for r in spider.parse_sitemap(served(view, "/RSS/GoogleNews"))]
+            else:
+                asked = read_listing(spider, view, NEWS_ANALYSIS)
+            assert (news_id in {urls.news_id(url) for url in asked}) == wanted, (source, moment)
