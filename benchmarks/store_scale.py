@@ -1,4 +1,5 @@
-"""Does a run's start-up cost grow with the seen store? (issue 3, "done when" 6)
+"""Does a run's start-up cost grow with the seen store? (issue 3, "done when" 6; `store` in
+`python -m benchmarks`)
 
 Seeds stores of each size in a temporary directory, then, side by side in one run, measures what
 newsbot pays per run before crawling: open the store (and migrate), recover, `newest_id`, and a
@@ -16,7 +17,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +28,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from benchmarks import Figure, benchmark, ratio  # noqa: E402
+from benchmarks._peak_rss import peak_kib  # noqa: E402
 from newsbot.store import STORE_NAME, SeenStore, StoredArticle, recover  # noqa: E402
 
 FIRST_ID = 1_000_000  # NewsIds on the live site are seven digits.
@@ -74,7 +76,7 @@ def start_up(data: Path, lookups: int) -> dict[str, float]:
     )
     store.close()
     finished = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    peak = peak_kib() * 1024  # since exec: ru_maxrss would start at the parent's RSS
     return {
         "open": opened - started,
         "lookups": finished - opened,
@@ -113,6 +115,51 @@ def report(sizes: list[int], files: dict[int, int], runs: dict[int, list[dict]])
         )
 
 
+def measure(
+    sizes: list[int], repeats: int, lookups: int
+) -> tuple[dict[int, int], dict[int, list[dict]]]:
+    """Store file sizes, and `repeats` start-ups of each size, interleaved."""
+    with tempfile.TemporaryDirectory(prefix="newsbot-store-scale-") as tmp:
+        dirs = {}
+        for size in sizes:
+            started = time.perf_counter()
+            dirs[size] = seed_data_dir(Path(tmp), size)
+            print(f"seeded {size:,} ids in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        files = {size: (dirs[size] / STORE_NAME).stat().st_size for size in sizes}
+        runs: dict[int, list[dict]] = {size: [] for size in sizes}
+        # Interleaved, so drift on the machine spreads over every size alike.
+        for _ in range(repeats):
+            for size in sizes:
+                runs[size].append(measure_in_child(dirs[size], lookups))
+    return files, runs
+
+
+@benchmark("store")
+def store(quick: bool) -> list[Figure]:
+    big, lookups = (20_000 if quick else 1_000_000), 300
+    files, runs = measure([0, big], 2 if quick else 5, lookups)
+
+    def ms(size: int, part: str) -> float:
+        return statistics.median(run[part] for run in runs[size]) * 1000
+
+    def mb(size: int) -> float:
+        return max(run["peak"] for run in runs[size]) / 2**20
+
+    return [
+        Figure(
+            f"start-up with {big:,} ids / empty store",
+            ratio(ms(big, "total") / ms(0, "total")),
+            f"open, recover, newest_id and {lookups} lookups: {ms(big, 'total'):.1f} ms vs"
+            f" {ms(0, 'total'):.1f} ms; store {files[big] / 2**20:.0f} MB",
+        ),
+        Figure(
+            f"peak RSS with {big:,} ids / empty store",
+            ratio(mb(big) / mb(0)),
+            f"{mb(big):.1f} MB vs {mb(0):.1f} MB (a process that only opens the store)",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 100_000, 1_000_000])
@@ -124,25 +171,14 @@ def main() -> None:
         print(json.dumps(start_up(options.child, options.lookups)))
         return
 
-    with tempfile.TemporaryDirectory(prefix="newsbot-store-scale-") as tmp:
-        dirs = {}
-        for size in options.sizes:
-            started = time.perf_counter()
-            dirs[size] = seed_data_dir(Path(tmp), size)
-            print(f"seeded {size:,} ids in {time.perf_counter() - started:.1f} s", flush=True)
-        files = {size: (dirs[size] / STORE_NAME).stat().st_size for size in options.sizes}
-        runs: dict[int, list[dict]] = {size: [] for size in options.sizes}
-        # Interleaved, so drift on the machine spreads over every size alike.
-        for _ in range(options.repeats):
-            for size in options.sizes:
-                runs[size].append(measure_in_child(dirs[size], options.lookups))
-        print(
-            f"{options.repeats} fresh processes per size, {options.lookups} lookups each;"
-            " open = open + migrate + recover + newest_id; total adds the lookups and close"
-            " (medians); peak RSS = whole process (max); store +RSS = peak minus RSS before"
-            " opening the store"
-        )
-        report(options.sizes, files, runs)
+    files, runs = measure(options.sizes, options.repeats, options.lookups)
+    print(
+        f"{options.repeats} fresh processes per size, {options.lookups} lookups each;"
+        " open = open + migrate + recover + newest_id; total adds the lookups and close"
+        " (medians); peak RSS = whole process (max); store +RSS = peak minus RSS before"
+        " opening the store"
+    )
+    report(options.sizes, files, runs)
 
 
 if __name__ == "__main__":

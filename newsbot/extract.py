@@ -1,24 +1,25 @@
 """Extract one article page into an `Article`: every field through its fallback chain.
 
-Visible markup first, then meta tags, then JSON-LD (which is often invalid on this site). The
-values go into `ArticleLoader`, which normalises them; nothing here decides formats.
+The page's layout is detected once (newsbot/layouts.py); each field then tries that layout's
+chain on the layout's container, then the generic fallbacks: meta tags and links (read in one
+pass), then JSON-LD (often invalid on this site, parsed only when a field falls back to it).
+The values go into `ArticleLoader`, which normalises them; nothing here decides formats.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from itemloaders.processors import MapCompose
 from lxml import etree
-from parsel import Selector, SelectorList
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
-from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.items import BLOG, LIVE_BLOG, NEWS, OPINION, Article
-from newsbot.layouts import LiveBlog
+from newsbot.layouts import BODY_BLOCK_TAGS, Chain, Head, Layout, detect
 from newsbot.loaders import ArticleLoader
 from newsbot.processors import (
     MAX_TAGS,
@@ -49,11 +50,15 @@ from newsbot.processors import (
 # Their text is code or furniture, never words of the story.
 _SILENT_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg")
 _TEXT_XPATH = etree.XPath(
-    ".//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _SILENT_TAGS) + ")] | .//br"
+    ".//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in _SILENT_TAGS) + ")] | .//br",
+    smart_strings=False,
 )
-_SUBTITLE_FROM_DESCRIPTION = MapCompose(subtitle_from_description)
+# Elements whose text a reader does not see as written: itertext() alone would not do.
+_NOT_PLAIN_TEXT = (*_SILENT_TAGS, "br")
+_HEAD_TAGS = ("meta", "link", "title", "script")
 _SECTOR_FROM_HREF = MapCompose(sector_from_href)
-_TITLE_WITHOUT_SUFFIX = MapCompose(clean_text, strip_title_suffix)
+_CAPTION = MapCompose(caption_part)
+_CREDIT = MapCompose(credit_part)
 _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle"}
 
 # Every record's `extractor_version`. Bump it (the date of the change, then a counter) with any
@@ -61,25 +66,31 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle
 # so a consumer can select or re-derive (`scrapy replay`) records by the extraction that made them.
 # 2026.12.2: AMP pages' protocol-relative `//img?imageUrl=…` unwrapped to the image itself
 # (processors.image_from_proxy), where 2026.12.1 kept the proxy URL.
-# 2026.12.3: `kind`, and live blogs read from their own view (`updates` by the spider).
+# 2026.12.3: `kind`; live blogs read from their own view (their `updates` by the spider).
 EXTRACTOR_VERSION = "2026.12.3"
 # Request meta: when the page was fetched (an aware UTC datetime), set by
 # archive.WarcArchiveMiddleware for a crawl and by `scrapy replay` from the WARC-Date.
 FETCHED_AT = "newsbot_fetched_at"
 
 
-def element_text(selector: Selector) -> str:
-    """The text a reader sees in an element: no script or style, a space for each `<br>`."""
-    root = selector.root
-    return root if isinstance(root, str) else node_text(root)
-
-
 def node_text(node: etree._Element) -> str:
+    """The text a reader sees in an element: no script or style, a space for each `<br>`."""
+    if next(node.iter(_NOT_PLAIN_TEXT), None) is None:  # most paragraphs: plain text
+        return "".join(node.itertext())
     return "".join(part if isinstance(part, str) else " " for part in _TEXT_XPATH(node))
 
 
-def texts(selection: SelectorList) -> list[str]:
-    return [element_text(selector) for selector in selection]
+def texts(found: Iterable[etree._Element | str]) -> list[str]:
+    """Each element's text; strings (attributes, text nodes) as they are."""
+    return [item if isinstance(item, str) else node_text(item) for item in found]
+
+
+def first_hit(chain: Chain, node: etree._Element) -> list:
+    """What the first query of a fallback chain that finds anything finds; else []."""
+    for query in chain:
+        if found := query(node):
+            return found
+    return []
 
 
 def outermost_blocks(element: etree._Element) -> Iterator[etree._Element]:
@@ -87,46 +98,73 @@ def outermost_blocks(element: etree._Element) -> Iterator[etree._Element]:
     for child in element:
         if not isinstance(child.tag, str) or child.tag in _SILENT_TAGS:  # comments, scripts
             continue
-        if child.tag in css.BODY_BLOCK_TAGS:
+        if child.tag in BODY_BLOCK_TAGS:
             yield child
         else:
             yield from outermost_blocks(child)
 
 
-def body_paragraphs(body: Selector) -> list[str]:
+def body_paragraphs(body: etree._Element) -> list[str]:
     """One text per outermost `p`, `li`, `h2` to `h4`, or table row (cells joined by ` | `)."""
     paragraphs = []
-    for block in outermost_blocks(body.root):
+    for block in outermost_blocks(body):
         if block.tag == "tr":
             cells = (clean_text(node_text(cell)) for cell in block if cell.tag in ("td", "th"))
             paragraphs.append(" | ".join(cell for cell in cells if cell))
         else:
             paragraphs.append(node_text(block))
     if not paragraphs:  # text straight inside the container, without blocks
-        paragraphs.append(element_text(body))
+        paragraphs.append(node_text(body))
     return paragraphs
 
 
-def add_first_css(
-    loader: ArticleLoader, field: str, queries: tuple[str, ...], *processors: MapCompose
+def add_first(
+    loader: ArticleLoader, field: str, chain: Iterable[object], *processors: MapCompose
 ) -> None:
-    """A fallback chain: each query is tried only while none before it gave the field a value
-    (TakeFirst would pick the same one; this spares the later lookups)."""
-    for query in queries:
+    """A fallback chain: each step's values are added only while no step before gave the field a
+    value. `chain` is lazy (a generator): steps after the first hit are never computed. TakeFirst
+    would pick the same value; this spares the later lookups."""
+    for values in chain:
+        loader.add_value(field, values, *processors)
         if loader.get_collected_values(field):
             return
-        loader.add_css(field, query, *processors)
 
 
-def first_match(
-    response: Response, queries: tuple[str, ...], xpath: bool = False
-) -> Selector | None:
-    """The first element matched by the first query in a fallback chain that matches; else None."""
-    for query in queries:
-        found = response.xpath(query) if xpath else response.css(query)
-        if found:
-            return found[0]
-    return None
+@dataclass
+class PageHead:
+    """The generic fallbacks of one page (`layouts.Head`), read in one pass over its tags."""
+
+    tags: dict[tuple[str, str], str] = field(default_factory=dict)
+    title: str | None = None
+    json_ld: list[str] = field(default_factory=list)
+
+    def get(self, key: tuple[str, str]) -> str | None:
+        return self.tags.get(key)
+
+
+def read_head(root: etree._Element) -> PageHead:
+    """Every `<meta>` and `<link>` of the page by (attribute, value), the first of each; the first
+    `<title>`'s text; the JSON-LD blocks."""
+    head = PageHead()
+    tags = head.tags
+    for element in root.iter(_HEAD_TAGS):
+        tag = element.tag
+        if tag == "meta":
+            content = element.get("content")
+            if content is not None:
+                for attribute in Head.META_NAMES:
+                    if (value := element.get(attribute)) is not None:
+                        tags.setdefault((attribute, value), content)
+        elif tag == "link":
+            rel, href = element.get("rel"), element.get("href")
+            if rel is not None and href is not None:
+                tags.setdefault(("rel", rel), href)
+        elif tag == "title":
+            if head.title is None:
+                head.title = element.text
+        elif element.get("type") == Head.JSON_LD_TYPE and element.text:
+            head.json_ld.append(element.text)
+    return head
 
 
 class JsonLd:
@@ -136,13 +174,13 @@ class JsonLd:
     more than all the markup lookups of a page together.
     """
 
-    def __init__(self, response: Response) -> None:
-        self.response = response
+    def __init__(self, blocks: list[str]) -> None:
+        self.blocks = blocks
 
     @cached_property
     def objects(self) -> tuple[dict, dict]:
         article, breadcrumbs = {}, {}
-        for block in self.response.css(css.JSON_LD).getall():
+        for block in self.blocks:
             for obj in parse_json_ld(block):
                 kind = obj.get("@type")
                 kinds = set(kind) if isinstance(kind, list) else {kind}
@@ -161,86 +199,75 @@ class JsonLd:
         return self.objects[1]
 
 
-def find_byline(response: Response) -> Selector | None:
-    """The desktop byline element; None on AMP pages, whose byline is two elements."""
-    if byline := first_match(response, css.BYLINES, xpath=True):
-        return byline
-    if response.css(css.AMP_SOURCE):
-        return None
-    return first_match(response, css.BYLINE_LAST_RESORT, xpath=True)
+class Page:
+    """One article page as extraction reads it: its layout (detected once), the layout's
+    container, the generic fallbacks, its URL. Built once per page: the spider checks that it
+    is an article page (`is_article`) and extracts it from the same `Page`."""
 
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        root = response.selector.root
+        self.layout: type[Layout]
+        self.layout, self.container = detect(root)
+        self.head = read_head(root)
+        self.url = article_url(self.head, response)
+        self.language = root.get("lang")
+        self.json_ld = JsonLd(self.head.json_ld)
+        self.byline: list[etree._Element] = first_hit(self.layout.BYLINE, self.container)
+        # `PTI | Moscow | Updated: … | Created: …`, on desktop or AMP
+        self.byline_line = " | ".join(texts(self.byline))
 
-def byline_text(response: Response, byline: Selector | None) -> str:
-    """The byline as text, `PTI | Moscow | Updated: … | Created: …`, on desktop or AMP."""
-    if byline is not None:
-        return element_text(byline)
-    amp_parts = texts(response.css(css.AMP_SOURCE)[:1]) + texts(response.css(css.AMP_TIMES)[:1])
-    return " | ".join(amp_parts)
+    def find(self, chain: Chain) -> list:
+        return first_hit(chain, self.container)
+
+    def texts(self, chain: Chain) -> list[str]:
+        return texts(self.find(chain))
+
+    @property
+    def is_article(self) -> bool:
+        """An article page names a NewsId in its canonical URL or its own URL."""
+        return bool(urls.news_id(self.url))
 
 
 def is_article_page(response: Response) -> bool:
     """An article page names a NewsId in its canonical URL or its own URL."""
-    return bool(urls.news_id(article_url(response)))
+    return bool(urls.news_id(article_url(read_head(response.selector.root), response)))
 
 
-def article_url(response: Response) -> str:
-    url = response.css(css.CANONICAL).get() or response.css(css.OG_URL).get()
+def article_url(head: PageHead, response: Response) -> str:
+    url = head.get(Head.CANONICAL) or head.get(Head.OG_URL)
     url = clean_text(url or "")
     return url if url and urls.is_article_url(url) else urls.desktop_url(response.url)
 
 
-def extract_article(response: Response, stats: StatsCollector | None = None) -> Article:
-    """The page's record; `stats`, when given, counts what was odd about it (`oddities`)."""
+def extract_article(
+    response: Response, stats: StatsCollector | None = None, page: Page | None = None
+) -> Article:
+    """The page's record; `stats`, when given, counts the page's layout and what was odd about
+    it (`oddities`). `page`: the response's `Page`, when the caller has built it already."""
+    page = page or Page(response)
     # The response's own selector: the loader would otherwise parse the page a second time.
     loader = ArticleLoader(response=response, selector=response.selector)
-    ld = JsonLd(response)
-    live = is_live_blog(response)
-    # The live blog's desktop byline has no ` | ` and no source of its own: only its times.
-    desktop_live = live and not response.css(css.AMP_SOURCE)
-    byline = None if desktop_live else find_byline(response)
-    byline_line = live_times_text(response) if desktop_live else byline_text(response, byline)
 
-    url = article_url(response)
+    url = page.url
     loader.add_value("url", url)
     loader.add_value("id", urls.news_id(url) or urls.news_id(response.url))
     loader.add_value("section", urls.section(url) or urls.NO_LABEL)
-
-    loader.add_value("title", texts(response.css(css.TITLE)))
-    # Only the head's titles carry the ` | <Label>` suffix; an h1 may hold a real ` | `.
-    add_first_css(loader, "title", (css.OG_TITLE, css.DOCUMENT_TITLE), _TITLE_WITHOUT_SUFFIX)
-    if not loader.get_collected_values("title"):
-        loader.add_value("title", _ld_string(ld.article.get("headline")), _TITLE_WITHOUT_SUFFIX)
-
-    loader.add_value("subtitle", texts(response.css(css.SUBTITLE)))
-    if live:
-        loader.add_value("subtitle", texts(response.css(LiveBlog.SUBTITLE)))
-    loader.add_value("subtitle", response.css(css.DESCRIPTION).get(), _SUBTITLE_FROM_DESCRIPTION)
-
-    author_links = _add_source_and_author(loader, byline, byline_line, ld)
-    loader.add_value("location", byline_location(byline_line))
-    shift = _live_clock(response, byline_line) if live else timedelta(0)
-    if shift and stats is not None:
-        stats.inc_value(keys.LIVEBLOG_CLOCK_SHIFTED)
-    _add_times(loader, byline_line, ld, live, shift)
-    _add_image(loader, response, ld, live)
-    _add_body(loader, response, live)
-
-    if live:
-        loader.add_value("tags", texts(response.css(LiveBlog.TAGS)))
-    if not loader.get_collected_values("tags"):
-        loader.add_value("tags", texts(response.css(css.TAG_LINKS)))
-    if not loader.get_collected_values("tags"):
-        loader.add_value("tags", split_keywords(response.css(css.NEWS_KEYWORDS).get() or ""))
-    if live:
-        loader.add_value("countries", texts(response.css(LiveBlog.COUNTRIES)))
-    loader.add_value("countries", texts(response.css(css.COUNTRIES)))
-    loader.add_value("kind", page_kind(response, live, author_links))
-
-    loader.add_value("sector", response.css(css.BREADCRUMB_LINKS).getall(), _SECTOR_FROM_HREF)
-    if not loader.get_collected_values("sector"):
-        loader.add_value("sector", _ld_breadcrumb_urls(ld.breadcrumbs), _SECTOR_FROM_HREF)
-    loader.add_css("language", css.HTML_LANG)
-    loader.add_value("language", "en")
+    add_first(loader, "title", _titles(page))
+    loader.add_value("subtitle", page.texts(page.layout.SUBTITLE))
+    loader.add_value("subtitle", subtitle_from_description(page.head.get(Head.DESCRIPTION) or ""))
+    blog_post = _add_source_and_author(loader, page)
+    loader.add_value("location", byline_location(page.byline_line))
+    shift = _add_times(loader, page)
+    _add_image(loader, page)
+    _add_body(loader, page)
+    add_first(loader, "tags", _tags(page))
+    add_first(
+        loader, "countries", (texts(query(page.container)) for query in page.layout.COUNTRIES)
+    )
+    add_first(loader, "sector", _sector_links(page), _SECTOR_FROM_HREF)
+    add_first(loader, "language", (page.language, "en"))
+    loader.add_value("kind", page_kind(page, blog_post))
     loader.add_value("crawled_at", utc_iso(fetched_at(response)))
     loader.add_value("fetched_from", urls.site_root(response.url))
     loader.add_value("extractor_version", EXTRACTOR_VERSION)
@@ -248,8 +275,11 @@ def extract_article(response: Response, stats: StatsCollector | None = None) -> 
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created
     # A live blog's updates are only in the updates API: unknown until the spider reads it.
-    article.updates = None if live else []
+    article.updates = None if page.layout.LIVE else []
     if stats is not None:
+        stats.inc_value(keys.layout(page.layout.name))
+        if shift:
+            stats.inc_value(keys.LIVEBLOG_CLOCK_SHIFTED)
         for oddity in oddities(article, loader):
             stats.inc_value(oddity)
     return article
@@ -273,31 +303,80 @@ def oddities(article: Article, loader: ArticleLoader) -> list[str]:
     return found
 
 
-def is_live_blog(response: Response) -> bool:
-    return bool(response.css(LiveBlog.MARK))
+def _titles(page: Page) -> Iterator[object]:
+    for query in page.layout.TITLE:
+        yield texts(query(page.container))
+    # Only the head's titles carry the ` | <Label>` suffix; an h1 may hold a real ` | `.
+    yield _without_suffix(page.head.get(Head.OG_TITLE))
+    yield _without_suffix(page.head.title)
+    yield _without_suffix(_ld_string(page.json_ld.article.get("headline")))
 
 
-def live_times_text(response: Response) -> str:
-    """The live blog's desktop times as a byline line, `Updated: … | Created: …`: its spans
-    are separated by empty dividers, not ` | ` (docs/site.md §5.4)."""
-    return " | ".join(text for text in texts(response.css(LiveBlog.TIMES)) if text.strip())
+def _without_suffix(title: str | None) -> str | None:
+    text = clean_text(title) if title else None
+    return strip_title_suffix(text) if text else None
 
 
-def page_kind(response: Response, live: bool, author_links: bool) -> str:
+def page_kind(page: Page, blog_post: bool) -> str:
     """What the page shows of the article's type (README: `kind`): a live blog by its view; an
     opinion by the `Opinion: ` its JSON-LD headline alone carries (docs/site.md §8.4); a blog
     post by its author link. Nothing else on a page tells a type apart: a News Desk piece of
     type Blog without an author looks like news, and video articles most likely show the
     ordinary figure (docs/site.md §5.2)."""
-    if live:
+    if page.layout.LIVE:
         return LIVE_BLOG
-    if any(is_opinion_headline(block) for block in response.css(css.JSON_LD).getall()):
+    if any(is_opinion_headline(block) for block in page.head.json_ld):
         return OPINION
-    return BLOG if author_links else NEWS
+    return BLOG if blog_post else NEWS
 
 
-def _live_clock(response: Response, line: str) -> timedelta:
-    """How far the live blog's byline clock runs behind IST.
+def _add_source_and_author(loader: ArticleLoader, page: Page) -> bool:
+    """Adds the source and a blog post's author; whether the byline links an author."""
+    # The desktop byline, or on AMP its `p.source` half.
+    names = page.byline[0] if page.byline else None
+    author_links = page.layout.AUTHOR_LINKS(names) if names is not None else []
+    if author_links:  # a blog post: the byline names its author, not the publication
+        loader.add_value("author", texts(author_links))
+        loader.add_value("author", author_from_href(author_links[0].get("href") or ""))
+    add_first(loader, "source", _sources(page, names, bool(author_links)))
+    return bool(author_links)
+
+
+def _sources(page: Page, names: etree._Element | None, blog_post: bool) -> Iterator[object]:
+    if names is not None:
+        yield page.layout.SOURCE_LINKS(names)
+    if not blog_post:
+        yield byline_source(page.byline_line)
+    yield page.texts(page.layout.FIRST_PUBLISHED_IN)
+    yield page.head.get(Head.META_AUTHOR)
+    if not blog_post:  # JSON-LD names a blog post's author, not its source
+        yield _ld_string(_ld_author_name(page.json_ld.article))
+
+
+def _add_times(loader: ArticleLoader, page: Page) -> timedelta:
+    """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
+    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags). A live blog's
+    byline is first moved onto IST (`_server_clock`, returned), and its last-modified meta has
+    the seconds of `updated`."""
+    shift = _server_clock(page) if page.layout.LIVE else timedelta(0)
+    for field_name, from_byline, meta, ld_key in (
+        ("created", byline_created, Head.META_PUBLISHED, "datePublished"),
+        ("updated", byline_updated, Head.META_MODIFIED, "dateModified"),
+    ):
+        shown = from_byline(page.byline_line)
+        if shift and (moment := parse_datetime(shown or "")) is not None:
+            shown = to_ist_iso(moment + shift)
+        loader.add_value(field_name, shown)
+        if page.layout.LIVE and field_name == "updated":
+            loader.add_value(field_name, page.head.get(Head.LAST_MODIFIED))
+        loader.add_value(field_name, page.head.get(meta))
+        if not loader.get_collected_values(field_name):
+            loader.add_value(field_name, _ld_string(page.json_ld.article.get(ld_key)))
+    return shift
+
+
+def _server_clock(page: Page) -> timedelta:
+    """How far a live blog's byline clock runs behind IST.
 
     The live-blog view prints its byline times through the server's own clock zone and labels
     them IST whatever that zone is; the head's last-modified meta (like the sitemap's lastmod
@@ -305,79 +384,48 @@ def _live_clock(response: Response, line: str) -> timedelta:
     show the same modification: their difference is the server clock's offset from IST (5 h 30
     on a UTC server), which then corrects `Created:` too, of which the page has no other copy.
     """
-    modified = parse_datetime(response.css(LiveBlog.LAST_MODIFIED).get() or "")
-    shown = parse_datetime(byline_updated(line) or "")
+    modified = parse_datetime(page.head.get(Head.LAST_MODIFIED) or "")
+    shown = parse_datetime(byline_updated(page.byline_line) or "")
     if modified is None or shown is None:
         return timedelta(0)  # nothing to compare with: the byline as it is
     return clock_offset(modified, shown)
 
 
-def _add_source_and_author(
-    loader: ArticleLoader, byline: Selector | None, line: str, ld: JsonLd
-) -> bool:
-    """Adds the source and a blog post's author; whether the byline links an author."""
-    response = loader.context["response"]
-    # The desktop byline, or on AMP its `p.source` half.
-    names = byline if byline is not None else response.css(css.AMP_SOURCE)[:1]
-    author_links = names.css(css.AUTHOR_LINK) if names else []
-    if author_links:  # a blog post: the byline names its author, not the publication
-        loader.add_value("author", texts(author_links))
-        loader.add_value("author", author_links.attrib.get("href"), MapCompose(author_from_href))
-    if names:
-        loader.add_value("source", names.css(css.SOURCE_LINK).getall())
-    if not author_links:
-        loader.add_value("source", byline_source(line))
-    if not loader.get_collected_values("source"):
-        loader.add_value("source", texts(response.css(css.FIRST_PUBLISHED_IN)))
-    add_first_css(loader, "source", (css.META_AUTHOR,))
-    if not author_links and not loader.get_collected_values("source"):
-        loader.add_value("source", _ld_string(_ld_author_name(ld.article)))
-    return bool(author_links)
+def _images(page: Page) -> Iterator[object]:
+    for query in page.layout.IMAGES:
+        yield query(page.container)
+    yield page.head.get(Head.OG_IMAGE)
+    yield _ld_image_url(page.json_ld.article)
 
 
-def _add_times(loader: ArticleLoader, line: str, ld: JsonLd, live: bool, shift: timedelta) -> None:
-    """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
-    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags). `shift` moves
-    a live blog's byline onto IST (`_live_clock`), whose last-modified meta has the seconds."""
-    for field, from_byline, meta, ld_key in (
-        ("created", byline_created, css.META_PUBLISHED, "datePublished"),
-        ("updated", byline_updated, css.META_MODIFIED, "dateModified"),
-    ):
-        shown = from_byline(line)
-        if shift and (moment := parse_datetime(shown or "")) is not None:
-            shown = to_ist_iso(moment + shift)
-        loader.add_value(field, shown)
-        if live and field == "updated":
-            loader.add_css(field, LiveBlog.LAST_MODIFIED)
-        loader.add_css(field, meta)
-        if not loader.get_collected_values(field):
-            loader.add_value(field, _ld_string(ld.article.get(ld_key)))
-
-
-def _add_image(loader: ArticleLoader, response: Response, ld: JsonLd, live: bool) -> None:
-    if live:
-        loader.add_css("image_url", LiveBlog.IMAGE)
-    figure = response.css(css.FIGURE)
-    for query in css.FIGURE_IMAGES:
-        loader.add_value("image_url", figure.css(query).getall())
-    add_first_css(loader, "image_url", (css.AMP_IMAGE, css.VIDEO_POSTER, css.OG_IMAGE))
-    if not loader.get_collected_values("image_url"):
-        loader.add_value("image_url", _ld_image_url(ld.article))
+def _add_image(loader: ArticleLoader, page: Page) -> None:
+    add_first(loader, "image_url", _images(page))
     if loader.get_output_value("image_url") is None:
         return  # the caption of a stock or missing image is the title, not a caption
-    captions = texts(figure.css(css.FIGURE_CAPTION)) or texts(response.css(css.AMP_CAPTION))
-    if live and not captions:
-        captions = texts(response.css(LiveBlog.CAPTION))
-    loader.add_value("image_caption", captions[:1], MapCompose(caption_part))
-    loader.add_value("image_credit", captions[:1], MapCompose(credit_part))
+    captions = page.texts(page.layout.CAPTIONS)[:1]
+    loader.add_value("image_caption", captions, _CAPTION)
+    loader.add_value("image_credit", captions, _CREDIT)
 
 
-def _add_body(loader: ArticleLoader, response: Response, live: bool) -> None:
-    body = first_match(response, (*css.BODIES, LiveBlog.BODY) if live else css.BODIES)
-    paragraphs = body_paragraphs(body) if body is not None else []
+def _add_body(loader: ArticleLoader, page: Page) -> None:
+    bodies = page.find(page.layout.BODY)
+    paragraphs = body_paragraphs(bodies[0]) if bodies else []
     loader.add_value("body", paragraphs)
     source = loader.get_output_value("source")
     loader.add_value("syndicated", is_syndicated(source, has_disclaimer(paragraphs)))
+
+
+def _tags(page: Page) -> Iterator[object]:
+    for query in page.layout.TAGS:
+        yield texts(query(page.container))
+    # Holds only the first 15 tags (docs/site.md §5.1): the fallback for "bot" agents.
+    yield split_keywords(page.head.get(Head.NEWS_KEYWORDS) or "")
+
+
+def _sector_links(page: Page) -> Iterator[object]:
+    for query in page.layout.SECTOR_LINKS:
+        yield query(page.container)
+    yield _ld_breadcrumb_urls(page.json_ld.breadcrumbs)
 
 
 def _ld_string(value: object) -> str | None:

@@ -55,7 +55,7 @@ def update_record(entry: dict, page_url: str) -> dict:
     description = entry.get("description")
     if isinstance(description, str) and description.strip():
         fragment = Selector(text=as_printed(description)).css("body")[0]
-        loader.add_value("body", body_paragraphs(fragment))
+        loader.add_value("body", body_paragraphs(fragment.root))
     update = loader.load_item()
     if update.get("id") is not None:
         update["url"] = post_url(page_url, update["id"])

@@ -1,4 +1,4 @@
-"""Downloader middlewares."""
+"""Downloader middlewares, and the spider middleware that frees parsed pages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
 )
+from scrapy.http import TextResponse
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import ConnectError
@@ -26,6 +27,8 @@ from newsbot import statkeys as keys
 from newsbot.urls import onto_base, origin
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -214,3 +217,33 @@ def unreachable_reason(error: Exception) -> str | None:
         if isinstance(error, kind):
             return what
     return None
+
+
+class ParsedPageReleaseMiddleware:
+    """Frees each page's parsed tree as soon as its callback's output is consumed.
+
+    Scrapy caches a response's `Selector` on the response, and the selector points back at the
+    response: a reference cycle, which only Python's cyclic garbage collector frees. Pages are
+    parsed while in use, so they have outlived a few collections and wait for a full one, which
+    comes rarely: dozens of pages (body, text and lxml tree, about 0.5 MB each) pile up, a third
+    of a crawl's peak memory. Dropping the cached selector breaks the cycle, so each page is freed
+    by its last reference, like a page nobody parsed. A later use would only parse it again.
+    """
+
+    def process_spider_output(
+        self, response: Response, result: Iterable[object]
+    ) -> Iterator[object]:
+        yield from result
+        _release(response)
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[object]
+    ) -> AsyncIterator[object]:
+        async for output in result:
+            yield output
+        _release(response)
+
+
+def _release(response: Response) -> None:
+    if isinstance(response, TextResponse):
+        response._cached_selector = None  # Scrapy 2.19's cache (TextResponse.selector)

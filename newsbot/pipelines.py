@@ -15,9 +15,10 @@ from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS, LIVE_BLOG
+from newsbot.newsids import NewsIdSet
 from newsbot.publish import PartFile, kill_point
 from newsbot.state import crawl_stamp, publishing_store, run_marks, seen_store
-from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
+from newsbot.store import StoredArticle, content_hash, effective_updated, read_rows
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -54,7 +55,7 @@ class DuplicatesPipeline:
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
-        self.seen: set[str] = set()
+        self.seen = NewsIdSet()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -174,8 +175,9 @@ class JsonLinesWriterPipeline:
 
     Records go to a hidden `.<name>.part` beside it, renamed at close (newsbot/publish.py), so a
     reader globbing `*.jsonl` never sees a half-written file, and a killed run leaves only the
-    hidden part. After the rename the seen store records the file and its records in one
-    transaction; a kill between the two is repaired by store.recover on the next start.
+    hidden part. After the rename the seen store records the file, its records and their labels
+    in one transaction, read back from the file itself as recovery would (so the writer holds
+    nothing per record); a kill between the two is repaired by store.recover on the next start.
 
     A write that fails (full disk, I/O error) raises FileFault, which stops the crawl
     (newsbot/filefaults.py); records after it are dropped as `unwritten`. At close the part is
@@ -192,10 +194,6 @@ class JsonLinesWriterPipeline:
         self.exporter = record_exporter(self.line)
         self.fault: FileFault | None = None
         self.store: SeenStore | None = None
-        # What the store must learn at publication: one small row per record of this run, and
-        # the labels the records show the site has.
-        self.rows: list[StoredArticle] = []
-        self.labels: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -226,12 +224,8 @@ class JsonLinesWriterPipeline:
             record_fault(self.stats, fault)
             raise
         # A crash loses at most the record being written; everything before it is whole lines.
-        adapter = ItemAdapter(item)
-        self.rows.append(StoredArticle.from_record(adapter))
-        if label := published_label(adapter):
-            self.labels.add(label)
         self.stats.inc_value(keys.ITEMS_WRITTEN)
-        kill_point(f"after_records:{len(self.rows)}")
+        kill_point(f"after_records:{self.output.records}")
         return item
 
     def close_spider(self) -> None:
@@ -240,7 +234,7 @@ class JsonLinesWriterPipeline:
             return
         assert self.store is not None
         marks = run_marks(self.crawler)
-        if self.output.file is None or not self.rows:  # not one whole record
+        if self.output.file is None or not self.output.records:  # not one whole record
             if self.output.file is not None:
                 self.output.discard()
             self._save_marks(marks)
@@ -254,9 +248,10 @@ class JsonLinesWriterPipeline:
             return
         kill_point("after_rename")
         self.stats.set_value(keys.OUTPUT_FILE, str(path))
-        logger.info("Wrote %d records to %s", len(self.rows), path)
+        logger.info("Wrote %d records to %s", self.output.records, path)
         try:
-            self.store.record_publication(path.name, self.rows, self.labels, marks)
+            labels: set[str] = set()
+            self.store.record_publication(path.name, read_rows(path, labels), labels, marks)
         except FileFault as fault:
             # The file is published: the next run's recovery records it (store.recover), and
             # the marks stay as they were.

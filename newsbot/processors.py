@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-import dateparser
-
 # India Standard Time: UTC+05:30 all year. The site stores UTC and prints IST (docs/site.md §6).
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -26,7 +24,6 @@ APP_LINE = "Download The Devdiscourse News App for Latest News."
 MAX_TAGS = 20
 STOCK_IMAGE_PATH = "/images/newstheme.jpg"
 
-_SPACE_RE = re.compile(r"\s+")
 # Zero-width characters and the BOM carry no text but defeat equality tests on titles and tags.
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _BYLINE_TIME_RE = re.compile(
@@ -70,8 +67,8 @@ _DATEPARSER_SETTINGS = {
 
 def clean_text(text: str) -> str | None:
     """Collapse every run of whitespace to one space and trim; None for nothing left."""
-    collapsed = _SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", text)).strip()
-    return collapsed or None
+    # str.split() splits on exactly what `\s` matches, at a third of a regex's cost.
+    return " ".join(_INVISIBLE_RE.sub("", text).split()) or None
 
 
 def unescape_html(text: str) -> str:
@@ -160,6 +157,10 @@ def _iso_datetime(text: str) -> datetime | None:
 
 
 def _dateparser_datetime(text: str) -> datetime | None:
+    # Imported here, on the slow path only: the site's own formats never reach it, and importing
+    # dateparser costs every run about 10 MB and 0.4 s.
+    import dateparser
+
     # dateparser reads "IST" as Israel (+02:00); spell the offset out instead.
     text = re.sub(r"\bIST\b", "+0530", text, flags=re.IGNORECASE)
     try:

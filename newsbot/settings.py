@@ -58,8 +58,15 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+# Scrapy passes each callback's output to the pipelines through this many tasks, created anew for
+# every response (default 100). The pipelines are synchronous and an article page yields one
+# record: more tasks only cost CPU, a fifth of a first crawl's per article (BENCHMARKS.md).
+CONCURRENT_ITEMS = 1
+
 # All URLs of one article (any slug, ?amp, no label) are one request: deduplicate on NewsId.
 REQUEST_FINGERPRINTER_CLASS = "newsbot.fingerprints.NewsIdRequestFingerprinter"
+# The same decisions, with article requests remembered as bits: memory flat in a run's length.
+DUPEFILTER_CLASS = "newsbot.fingerprints.NewsIdDupeFilter"
 
 # SameOriginMiddleware must run before RobotsTxtMiddleware (100), or robots.txt would be
 # fetched from any host a link points to before the request is refused.
@@ -78,6 +85,8 @@ DOWNLOADER_MIDDLEWARES = {
 # a new file past this many bytes (docs/cron.md; `scrapy replay` re-extracts from them).
 NEWSBOT_WARC_ENABLED = True
 NEWSBOT_WARC_MAX_BYTES = 1024**3
+# Frees each page's parsed tree when its callback is done (a reference cycle would keep it).
+SPIDER_MIDDLEWARES = {"newsbot.middlewares.ParsedPageReleaseMiddleware": 10}
 # The longest a `Retry-After` answer may pause the site's slot, in seconds.
 NEWSBOT_RETRY_AFTER_MAX = 300
 # Follow at most so many redirects in a row (Scrapy's default is 20).

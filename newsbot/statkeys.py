@@ -42,6 +42,12 @@ DROPPED_SUPERSEDED = dropped("superseded")
 # Dropped records that were valid: repeats, not losses.
 VALID_DROPS = frozenset({DROPPED_DUPLICATE, DROPPED_UNCHANGED, DROPPED_SUPERSEDED})
 
+
+def layout(name: str) -> str:
+    """Article pages extracted in one page layout (`layouts.Layout.name`; `unknown`: none)."""
+    return f"newsbot/layout/{name}"
+
+
 # What the record keeps as the page says, but a reader may want to know about.
 TAGS_CAPPED = "newsbot/tags/capped"
 DATES_UPDATED_BEFORE_CREATED = "newsbot/dates/updated_before_created"

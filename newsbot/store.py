@@ -15,6 +15,7 @@ millions of ids costs what opening an empty one does.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -318,24 +319,34 @@ class SeenStore:
         rows: Iterable[StoredArticle],
         labels: Iterable[str] = (),
         marks: Mapping[str, str | None] | None = None,
-    ) -> None:
+    ) -> int:
         """Learn a published file's records (and their labels), its name and the run's marks at
-        once; again for one file: no-op.
+        once; again for one file: no-op. How many records it learned.
 
-        All or nothing: on a full disk neither the file nor any of its rows or marks is recorded.
+        `rows` may be a generator (`read_rows`): they are stored as they come, never all held.
+        `labels` is read once every row is stored, so it may be a set that reading the rows
+        fills. All or nothing: on a full disk neither the file nor any of its rows, labels or
+        marks is recorded.
         """
         with self._faults("write"), self._transaction():
-            rows = list(rows)
             inserted = self.db.execute(
-                "INSERT OR IGNORE INTO published (file, records, recorded_at) VALUES (?, ?, ?)",
-                (file_name, len(rows), _utc_now()),
+                "INSERT OR IGNORE INTO published (file, records, recorded_at) VALUES (?, 0, ?)",
+                (file_name, _utc_now()),
             )
-            if inserted.rowcount:
-                self.db.executemany(_UPSERT, (astuple(row) for row in rows))
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
-                )
-                self._write_marks(marks or {})
+            if not inserted.rowcount:
+                return 0
+            # zip takes a row, then a number: after the last row, the next number is the count.
+            counter = itertools.count()
+            self.db.executemany(
+                _UPSERT, (astuple(row) for row, _ in zip(rows, counter, strict=False))
+            )
+            records = next(counter)
+            self.db.execute("UPDATE published SET records = ? WHERE file = ?", (records, file_name))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO labels (label) VALUES (?)", ((x,) for x in set(labels))
+            )
+            self._write_marks(marks or {})
+            return records
 
     def save_marks(self, marks: Mapping[str, str | None]) -> None:
         """Set marks (a value of None removes the mark), for a run that published nothing."""
@@ -394,15 +405,9 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
     for path in sorted(output_dir.glob(PUBLISHED_GLOB)):
         if store.is_recorded(path.name):
             continue
-        rows: list[StoredArticle] = []
         labels: set[str] = set()
-        for record in _read_records(path):
-            rows.append(StoredArticle.from_record(record))
-            if label := published_label(record):
-                labels.add(label)
-        store.record_publication(path.name, rows, labels)
+        records += store.record_publication(path.name, read_rows(path, labels), labels)
         files += 1
-        records += len(rows)
     recovery = Recovery(parts_deleted=len(parts), files_absorbed=files, records_absorbed=records)
     if recovery:
         logger.warning(
@@ -415,6 +420,15 @@ def recover(store: SeenStore, output_dir: Path) -> Recovery:
             records,
         )
     return recovery
+
+
+def read_rows(path: Path, labels: set[str]) -> Iterator[StoredArticle]:
+    """The store rows of a published file's records, one at a time, read from the file itself;
+    each record's label (`published_label`) is added to `labels` as its row is read."""
+    for record in _read_records(path):
+        if label := published_label(record):
+            labels.add(label)
+        yield StoredArticle.from_record(record)
 
 
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -16,9 +16,9 @@ from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from newsbot import extract, urls
 from newsbot import settings as shipped
 from newsbot import statkeys as keys
-from newsbot import urls
 from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
@@ -33,6 +33,7 @@ from newsbot.discovery import (
     relative_span,
     server_time,
 )
+from newsbot.extract import read_head
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.processors import IST
 from newsbot.replica import ReplicaSite
@@ -513,6 +514,23 @@ def test_article_pages_lead_to_no_further_request(tmp_path, site):
     output = run(spider.parse_article, page)
     assert len(output) == 1 and not isinstance(output[0], Request)
     assert output[0].id == news_id
+
+
+def test_an_article_page_is_read_once_and_a_page_naming_no_article_is_skipped(
+    tmp_path, site, monkeypatch
+):
+    spider, _ = make_spider(tmp_path)
+    heads = []
+    monkeypatch.setattr(extract, "read_head", lambda root: heads.append(root) or read_head(root))
+    news_id = site.ids()[-1]
+    path = site.canonical_path(int(news_id))
+    page = served(site, path, Request(BASE + path, meta={"news_id": news_id}))
+    assert [item.id for item in run(spider.parse_article, page)] == [news_id]
+    assert len(heads) == 1, "the check and the extraction share one reading of the page"
+    body = b"<html><body><h1>Home</h1></body></html>"  # where a broken redirect may land
+    home = HtmlResponse(url=BASE + "/", body=body, request=Request(BASE + "/"))
+    assert run(spider.parse_article, home) == []
+    assert spider.crawler.stats.get_value(keys.SKIPPED_NOT_ARTICLE) == 1
 
 
 def test_a_label_less_link_is_requested_in_the_form_the_site_answers(tmp_path, site):

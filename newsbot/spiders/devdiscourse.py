@@ -31,11 +31,10 @@ import scrapy
 from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from newsbot import layouts as css
 from newsbot import statkeys as keys
 from newsbot import urls
 from newsbot.arguments import parse_arguments
@@ -52,10 +51,12 @@ from newsbot.discovery import (
     relative_span,
     server_time,
 )
-from newsbot.extract import extract_article, is_article_page
+from newsbot.extract import Page, extract_article
 from newsbot.failures import failure_reason, is_html
 from newsbot.items import LIVE_BLOG, Article
+from newsbot.layouts import LISTING_LAYOUTS
 from newsbot.liveblog import SUB_BLOGS, UpdatesWalk, read_updates
+from newsbot.newsids import NewsIdSet
 from newsbot.processors import IST, parse_datetime
 from newsbot.state import RunState
 from newsbot.store import SeenStore
@@ -134,9 +135,9 @@ class DevdiscourseSpider(scrapy.Spider):
         self.max_pages = self.arguments.max_pages
         self.store: SeenStore | None = None
         # Ids requested in this run: each once, and no more than the budget; and those answered
-        # (or lost for good) so far.
-        self.requested: set[str] = set()
-        self.answered: set[str] = set()
+        # (or lost for good) so far. Bits, not a set: memory flat in the run's length.
+        self.requested = NewsIdSet()
+        self.answered = NewsIdSet()
         self.article_budget = 0
         # A full re-crawl, or a first run (nothing stored): every source walked to max_pages.
         self.walks_everything = True
@@ -473,21 +474,22 @@ class DevdiscourseSpider(scrapy.Spider):
     def listing_items(self, response: Response, now: datetime) -> list[ListingItem]:
         """The listing's own items (not its sidebars'), in either item markup, with the times
         they show; links to other sites or to no article are left out."""
-        if not hasattr(response, "xpath"):
+        if not isinstance(response, TextResponse):
             return []
-        for layout in css.LISTING_LAYOUTS:
-            if nodes := response.xpath(layout.items):
+        root = response.selector.root
+        for layout in LISTING_LAYOUTS:
+            if nodes := layout.ITEMS(root):
                 break
         else:
             return []
         items = []
         for node in nodes:
-            href = (node.xpath(layout.link).get() or "").strip()
+            href = next(iter(layout.LINK(node)), "").strip()
             url = urls.onto_base(response.urljoin(href), self.base_url) if href else ""
             news_id = urls.news_id(url)
             if news_id is None or urls.origin(url) != urls.origin(self.base_url):
                 continue
-            time = " ".join("".join(node.xpath(layout.time).getall()).split())
+            time = " ".join("".join(layout.TIME(node)).split())
             items.append(ListingItem(news_id, url, relative_span(time, now) if time else None))
         return items
 
@@ -509,11 +511,12 @@ class DevdiscourseSpider(scrapy.Spider):
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
             return
-        if not is_article_page(response):
+        page = Page(response)
+        if not page.is_article:
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
-        article = extract_article(response, self.crawler.stats)
+        article = extract_article(response, self.crawler.stats, page)
         if article.kind == LIVE_BLOG and article.id:
             self.crawler.stats.inc_value(keys.LIVEBLOG_PAGES)
             yield self.updates_request(article, UpdatesWalk(self.stored_updates(article.id)), 1)
