@@ -8,7 +8,7 @@ The values go into `ArticleLoader`, which normalises them; nothing here decides 
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from itemloaders.processors import MapCompose
@@ -18,7 +18,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot import statkeys as keys
 from newsbot import urls
-from newsbot.items import Article
+from newsbot.items import BLOG, LIVE_BLOG, NEWS, OPINION, Article
 from newsbot.layouts import BODY_BLOCK_TAGS, Chain, Head, Layout, detect
 from newsbot.loaders import ArticleLoader
 from newsbot.processors import (
@@ -30,15 +30,19 @@ from newsbot.processors import (
     byline_updated,
     caption_part,
     clean_text,
+    clock_offset,
     credit_part,
     distinct,
     has_disclaimer,
+    is_opinion_headline,
     is_syndicated,
+    parse_datetime,
     parse_json_ld,
     sector_from_href,
     split_keywords,
     strip_title_suffix,
     subtitle_from_description,
+    to_ist_iso,
     unescape_html,
     utc_iso,
 )
@@ -62,7 +66,8 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle
 # so a consumer can select or re-derive (`scrapy replay`) records by the extraction that made them.
 # 2026.12.2: AMP pages' protocol-relative `//img?imageUrl=…` unwrapped to the image itself
 # (processors.image_from_proxy), where 2026.12.1 kept the proxy URL.
-EXTRACTOR_VERSION = "2026.12.2"
+# 2026.12.3: `kind`; live blogs read from their own view (their `updates` by the spider).
+EXTRACTOR_VERSION = "2026.12.3"
 # Request meta: when the page was fetched (an aware UTC datetime), set by
 # archive.WarcArchiveMiddleware for a crawl and by `scrapy replay` from the WARC-Date.
 FETCHED_AT = "newsbot_fetched_at"
@@ -256,9 +261,9 @@ def extract_article(
     add_first(loader, "title", _titles(page))
     loader.add_value("subtitle", page.texts(page.layout.SUBTITLE))
     loader.add_value("subtitle", subtitle_from_description(page.head.get(Head.DESCRIPTION) or ""))
-    _add_source_and_author(loader, page)
+    blog_post = _add_source_and_author(loader, page)
     loader.add_value("location", byline_location(page.byline_line))
-    _add_times(loader, page)
+    shift = _add_times(loader, page)
     _add_image(loader, page)
     _add_body(loader, page)
     add_first(loader, "tags", _tags(page))
@@ -267,14 +272,19 @@ def extract_article(
     )
     add_first(loader, "sector", _sector_links(page), _SECTOR_FROM_HREF)
     add_first(loader, "language", (page.language, "en"))
+    loader.add_value("kind", page_kind(page, blog_post))
     loader.add_value("crawled_at", utc_iso(fetched_at(response)))
     loader.add_value("fetched_from", urls.site_root(response.url))
     loader.add_value("extractor_version", EXTRACTOR_VERSION)
     article = loader.load_item()
     if article.updated is None:  # never updated: the page shows one time
         article.updated = article.created
+    # A live blog's updates are only in the updates API: unknown until the spider reads it.
+    article.updates = None if page.layout.LIVE else []
     if stats is not None:
         stats.inc_value(keys.layout(page.layout.name))
+        if shift:
+            stats.inc_value(keys.LIVEBLOG_CLOCK_SHIFTED)
         for oddity in oddities(article, loader):
             stats.inc_value(oddity)
     return article
@@ -312,7 +322,21 @@ def _without_suffix(title: str | None) -> str | None:
     return strip_title_suffix(text) if text else None
 
 
-def _add_source_and_author(loader: ArticleLoader, page: Page) -> None:
+def page_kind(page: Page, blog_post: bool) -> str:
+    """What the page shows of the article's type (README: `kind`): a live blog by its view; an
+    opinion by the `Opinion: ` its JSON-LD headline alone carries (docs/site.md §8.4); a blog
+    post by its author link. Nothing else on a page tells a type apart: a News Desk piece of
+    type Blog without an author looks like news, and video articles most likely show the
+    ordinary figure (docs/site.md §5.2)."""
+    if page.layout.LIVE:
+        return LIVE_BLOG
+    if any(is_opinion_headline(block) for block in page.head.json_ld):
+        return OPINION
+    return BLOG if blog_post else NEWS
+
+
+def _add_source_and_author(loader: ArticleLoader, page: Page) -> bool:
+    """Adds the source and a blog post's author; whether the byline links an author."""
     # The desktop byline, or on AMP its `p.source` half.
     names = page.byline[0] if page.byline else None
     author_links = page.layout.AUTHOR_LINKS(names) if names is not None else []
@@ -320,6 +344,7 @@ def _add_source_and_author(loader: ArticleLoader, page: Page) -> None:
         loader.add_value("author", texts(author_links))
         loader.add_value("author", author_from_href(author_links[0].get("href") or ""))
     add_first(loader, "source", _sources(page, names, bool(author_links)))
+    return bool(author_links)
 
 
 def _sources(page: Page, names: etree._Element | None, blog_post: bool) -> Iterator[object]:
@@ -333,17 +358,42 @@ def _sources(page: Page, names: etree._Element | None, blog_post: bool) -> Itera
         yield _ld_string(_ld_author_name(page.json_ld.article))
 
 
-def _add_times(loader: ArticleLoader, page: Page) -> None:
+def _add_times(loader: ArticleLoader, page: Page) -> timedelta:
     """The byline's minute, with the seconds of the meta tag when they agree (`reconcile_times`);
-    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags)."""
+    JSON-LD only when neither is there (docs/site.md §5.1: prefer the meta tags). A live blog's
+    byline is first moved onto IST (`_server_clock`, returned), and its last-modified meta has
+    the seconds of `updated`."""
+    shift = _server_clock(page) if page.layout.LIVE else timedelta(0)
     for field_name, from_byline, meta, ld_key in (
         ("created", byline_created, Head.META_PUBLISHED, "datePublished"),
         ("updated", byline_updated, Head.META_MODIFIED, "dateModified"),
     ):
-        loader.add_value(field_name, from_byline(page.byline_line))
+        shown = from_byline(page.byline_line)
+        if shift and (moment := parse_datetime(shown or "")) is not None:
+            shown = to_ist_iso(moment + shift)
+        loader.add_value(field_name, shown)
+        if page.layout.LIVE and field_name == "updated":
+            loader.add_value(field_name, page.head.get(Head.LAST_MODIFIED))
         loader.add_value(field_name, page.head.get(meta))
         if not loader.get_collected_values(field_name):
             loader.add_value(field_name, _ld_string(page.json_ld.article.get(ld_key)))
+    return shift
+
+
+def _server_clock(page: Page) -> timedelta:
+    """How far a live blog's byline clock runs behind IST.
+
+    The live-blog view prints its byline times through the server's own clock zone and labels
+    them IST whatever that zone is; the head's last-modified meta (like the sitemap's lastmod
+    and the API's UTC times) is converted explicitly, so it is right (docs/site.md §5.4). Both
+    show the same modification: their difference is the server clock's offset from IST (5 h 30
+    on a UTC server), which then corrects `Created:` too, of which the page has no other copy.
+    """
+    modified = parse_datetime(page.head.get(Head.LAST_MODIFIED) or "")
+    shown = parse_datetime(byline_updated(page.byline_line) or "")
+    if modified is None or shown is None:
+        return timedelta(0)  # nothing to compare with: the byline as it is
+    return clock_offset(modified, shown)
 
 
 def _images(page: Page) -> Iterator[object]:

@@ -6,6 +6,13 @@ that table and this class must say the same thing.
 
 from dataclasses import dataclass, field, fields
 
+# `kind`: what the page shows of the article's type (newsbot/extract.py `page_kind`).
+NEWS = "news"
+BLOG = "blog"
+OPINION = "opinion"
+LIVE_BLOG = "liveblog"
+KINDS = (NEWS, BLOG, OPINION, LIVE_BLOG)
+
 
 @dataclass
 class Article:
@@ -15,6 +22,7 @@ class Article:
     url: str | None = None
     section: str | None = None
     sector: str | None = None
+    kind: str | None = None
     title: str | None = None
     subtitle: str | None = None
     source: str | None = None
@@ -29,6 +37,9 @@ class Article:
     syndicated: bool | None = None
     tags: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
+    # A live blog's updates, newest first (each UPDATE_FIELDS); [] for other kinds; None while
+    # the spider still reads them, or for good when the updates API could not be read.
+    updates: list[dict] | None = field(default_factory=list)
     language: str | None = None
     crawled_at: str | None = None
     # The site root the page was fetched from: the live site, or a mirror or the replica.
@@ -40,3 +51,5 @@ class Article:
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+# The fields of one element of `updates`, in this order.
+UPDATE_FIELDS: tuple[str, ...] = ("id", "time", "title", "body", "url")

@@ -59,6 +59,9 @@ class Layout:
     TAGS: ClassVar[Chain] = (_xpath(f"descendant::a[{_class('tag')}]"),)
     COUNTRIES: ClassVar[Chain] = ()
     SECTOR_LINKS: ClassVar[Chain] = ()
+    # A live blog's view (docs/site.md §5.4): its byline times run on the server's clock, its
+    # updates are only in the updates API (newsbot/liveblog.py).
+    LIVE: ClassVar[bool] = False
 
 
 # The figure, unless `hidden`: a hidden figure holds the stock image of an article without one.
@@ -128,8 +131,63 @@ class Amp(Layout):
     BODY = (_xpath(f"descendant::div[{_class('description')}]"),)
 
 
+class LiveBlog(Layout):
+    """The live-blog view (docs/site.md §5.4, §8.3), at the same URLs as other articles: `em.live`
+    before the article, no ` | ` in the byline, the intro with the tags and countries inside it,
+    the image without a figure, and none of the updates (`div#news-content` is empty)."""
+
+    name = "liveblog"
+    CONTAINER = Desktop.CONTAINER
+    MARK = _xpath(f"preceding-sibling::em[{_class('live')}]")
+    LIVE = True
+    SUBTITLE = (_xpath(f"descendant::h2[{_class('subtitle')}]"),)
+    # The times alone, `<span>Updated: …</span><span>Created: …</span>` between empty dividers;
+    # `div.news-meta`'s link is the News Desk whatever the source, which `article:author` names.
+    BYLINE = (
+        _xpath(
+            f"descendant::div[{_class('news-meta')}]/descendant::div[{_class('news-date')}]"
+            "/span[normalize-space()]"
+        ),
+    )
+    IMAGES = (_xpath(f"descendant::div[{_class('article-image-container')}]/img/@src"),)
+    # Caption and credit together, as in a figure's caption.
+    CAPTIONS = (
+        _xpath(
+            f"descendant::div[{_class('article-image-container')}]"
+            f"/following-sibling::*[1][self::p][{_class('meta')}]"
+        ),
+    )
+    # The intro's paragraphs and the disclaimer; the tags and countries blocks inside it hold no
+    # paragraph.
+    BODY = (_xpath(f"descendant::div[{_class('newsDescArticle')}]"),)
+    TAGS = (
+        _xpath(
+            f"descendant::div[{_class('newsDescArticle')}]"
+            f"/descendant::a[{_class('badge')}][{_class('tag')}]"
+        ),
+    )
+    COUNTRIES = (
+        _xpath(f"descendant::div[{_class('newsDescArticle')}]/descendant::span[{_class('badge')}]"),
+    )
+
+
+class AmpLiveBlog(Amp):
+    """A live blog's `?amp` page: the AMP layout with an (empty) `amp-live-list`."""
+
+    name = "amp-liveblog"
+    MARK = _xpath("descendant::amp-live-list")
+    LIVE = True
+
+
 # In detection order: the first layout whose container (and mark) a page has is its layout.
-LAYOUTS: tuple[type[Layout], ...] = (Desktop2026, Desktop2024, DesktopPre2023, Amp)
+LAYOUTS: tuple[type[Layout], ...] = (
+    Desktop2026,
+    Desktop2024,
+    DesktopPre2023,
+    LiveBlog,
+    AmpLiveBlog,
+    Amp,
+)
 
 
 def _every(chain: str) -> Chain:
@@ -178,7 +236,7 @@ class Head:
     `<title>`, `<html lang>` and the JSON-LD blocks."""
 
     # `<meta>` attributes that name the tag's `content`.
-    META_NAMES = ("name", "property", "itemprop")
+    META_NAMES = ("name", "property", "itemprop", "http-equiv")
     JSON_LD_TYPE = "application/ld+json"
 
     CANONICAL = ("rel", "canonical")  # a <link>: its href
@@ -190,6 +248,9 @@ class Head:
     META_MODIFIED = ("itemprop", "dateModified")
     OG_IMAGE = ("property", "og:image")
     NEWS_KEYWORDS = ("name", "news_keywords")
+    # Converted to IST explicitly, where a live blog's byline runs on the server's clock
+    # (docs/site.md §5.4).
+    LAST_MODIFIED = ("http-equiv", "last-modified")
 
 
 # A story paragraph is the outermost of these inside the body; a table row is one paragraph.

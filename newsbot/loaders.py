@@ -1,4 +1,5 @@
-"""`ArticleLoader`: which normalising functions (newsbot/processors.py) each field goes through.
+"""`ArticleLoader` (and `UpdateLoader`, for a live blog's updates): which normalising functions
+(newsbot/processors.py) each field goes through.
 
 Values are added most visible source first (markup, then meta tags, then JSON-LD); `TakeFirst`
 keeps the first one that survives normalisation, which is what makes each field a fallback chain.
@@ -12,6 +13,7 @@ from scrapy.loader import ItemLoader
 
 from newsbot.items import Article
 from newsbot.processors import (
+    api_time,
     clean_text,
     distinct,
     distinct_tags,
@@ -21,6 +23,8 @@ from newsbot.processors import (
     join_paragraphs,
     parse_datetime,
     reconcile_times,
+    to_ist_iso,
+    update_id,
 )
 
 
@@ -74,3 +78,18 @@ class ArticleLoader(ItemLoader):
         if processor is None:
             processor = self._processors[key] = lookup(field_name)
         return processor
+
+
+class UpdateLoader(ItemLoader):
+    """One update of a live blog, from the updates API (newsbot/liveblog.py): a dict of
+    items.UPDATE_FIELDS. Its text is normalised as the article's body is."""
+
+    default_item_class = dict
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    id_in = MapCompose(update_id)
+    time_in = MapCompose(api_time, to_ist_iso)
+
+    body_in = MapCompose(clean_text, drop_boilerplate)
+    body_out = Compose(join_paragraphs)

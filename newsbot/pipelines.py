@@ -18,7 +18,7 @@ from scrapy.utils.asyncio import create_looping_call
 from newsbot import statkeys as keys
 from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, file_fault, record_fault
-from newsbot.items import ARTICLE_FIELDS
+from newsbot.items import ARTICLE_FIELDS, LIVE_BLOG
 from newsbot.newsids import NewsIdSet
 from newsbot.publish import PartFile, kill_point, part_path, rename_into_place, unused
 from newsbot.shared import RedisUnavailable
@@ -160,6 +160,32 @@ class SupersededPipeline:
         if stored is not None and adapter["crawled_at"] < stored.last_seen:
             self.stats.inc_value(keys.DROPPED_SUPERSEDED)
             raise DropItem(f"captured before revision {stored.revision}", log_level="DEBUG")
+        return item
+
+
+class StoredUpdatesPipeline:
+    """`scrapy replay --publish` only: a live blog re-extracted from its archived page keeps the
+    updates of its last publication. The replay reads pages, not the updates API, so its record
+    knows none; without this it would publish a revision that merely forgot them.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store: SeenStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = seen_store(self.crawler)
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        adapter = ItemAdapter(item)
+        if adapter.get("kind") == LIVE_BLOG and adapter.get("updates") is None:
+            stored = self.store.get(adapter["id"])
+            adapter["updates"] = stored.stored_updates() if stored is not None else None
         return item
 
 

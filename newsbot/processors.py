@@ -335,3 +335,73 @@ def parse_json_ld(text: str) -> list[dict]:
         objects = data if isinstance(data, list) else [data]
         return [obj for obj in objects if isinstance(obj, dict)]
     return []
+
+
+# -- live blogs (docs/site.md §5.4, §8.3) ---------------------------------------------------------
+
+# Zones are whole quarter hours from UTC: a server clock's offset from IST is one too.
+_CLOCK_STEP = timedelta(minutes=15)
+_OPINION_HEADLINE_RE = re.compile(r'"headline"\s*:\s*"Opinion: ')
+
+
+# The entity replacements the site makes when it prints a stored story (docs/site.md §5.2, §8.4).
+_PRINTED_ENTITIES = (
+    ("&nbsp;", " "),
+    ("&rsquo;", "'"),
+    ("&lsquo;", "'"),
+    ("&ldquo;", '"'),
+    ("&rdquo;", '"'),
+)
+
+
+def as_printed(stored_html: str) -> str:
+    """Stored HTML (an update's description, as the updates API gives it) as the site prints a
+    stored story: four entities made plain characters (docs/site.md §5.2), so that an update's
+    text reads as the article's `body` does."""
+    for entity, plain in _PRINTED_ENTITIES:
+        stored_html = stored_html.replace(entity, plain)
+    return stored_html
+
+
+def api_time(text: str) -> datetime | None:
+    """A time of the site's JSON APIs (UTC printed without an offset, docs/site.md §6), aware;
+    an offset, when one is printed, is honoured. Fractions of a second are dropped."""
+    text = clean_text(text) or ""
+    if not _ISO_RE.match(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.replace(microsecond=0)
+
+
+def update_id(value: object) -> str | None:
+    """An update's id as digits (the API prints an integer); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value > 0 else None
+    text = clean_text(value) if isinstance(value, str) else None
+    return text if text and text.isdigit() and int(text) > 0 else None
+
+
+def post_url(page_url: str, update: str) -> str:
+    """Where an update lives on its live blog's page: `<page URL>#post_<id>` (docs/site.md §5.4)."""
+    return f"{page_url.split('#', 1)[0]}#post_{update}"
+
+
+def clock_offset(explicit: datetime, byline: datetime) -> timedelta:
+    """How far a byline's clock runs behind a time the page converts to IST explicitly, to the
+    quarter hour: the byline shows whole minutes of the same moment, labelled IST whatever
+    zone the server runs in (docs/site.md §5.4). 0 on a server in IST, 5 h 30 on one in UTC."""
+    steps = round((explicit - byline) / _CLOCK_STEP)
+    return steps * _CLOCK_STEP
+
+
+def is_opinion_headline(json_ld: str) -> bool:
+    """An Opinion piece's JSON-LD headline starts `Opinion: ` (docs/site.md §5.1, §8.4): read
+    from the block's text, as the block is often not valid JSON."""
+    return bool(_OPINION_HEADLINE_RE.search(json_ld))

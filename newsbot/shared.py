@@ -126,14 +126,17 @@ if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 for _, r in ipairs(p.rows) do
   local old = redis.call('HGET', KEYS[2], r[1])
   local first = r[6]
+  local updates = r[8]
   local write = true
   if old then
     local rev, ofirst = string.match(old, '^(%d+)\\t[^\\t]*\\t[^\\t]*\\t[^\\t]*\\t([^\\t]*)')
     write = tonumber(rev) < tonumber(r[2])
     first = ofirst
+    -- Updates not known this time keep the last known ones, as the SQLite store does.
+    if updates == '' then updates = string.match(old, '\\t([^\\t]*)$') end
   end
   if write then
-    local row = {r[2], r[3], r[4], r[5], first, r[7]}
+    local row = {r[2], r[3], r[4], r[5], first, r[7], updates}
     redis.call('HSET', KEYS[2], r[1], table.concat(row, '\\t'))
     if tonumber(r[1]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
       redis.call('SET', KEYS[3], r[1])
@@ -168,7 +171,8 @@ class RedisStore:
 
     Every worker publishes its own files in its own data directory; the ledger of published
     files is keyed by `worker` (host and data directory), since two workers may name a file
-    alike. An article is one hash field (`revision, created, updated, hash, first, last seen`):
+    alike. An article is one hash field (`revision, created, updated, hash, first, last seen`,
+    a live blog's updates):
     about 150 bytes. Raises RedisUnavailable when Redis can't be reached, after `lost` is told.
     """
 
@@ -196,9 +200,17 @@ class RedisStore:
         row = self.call(self.db.hget, f"{PREFIX}articles", str(int(news_id)))
         if row is None:
             return None
-        revision, created, updated, content, first, last = row.decode().split("\t")
+        # A live blog's updates are JSON, whose strings escape tabs: the last field is whole.
+        revision, created, updated, content, first, last, updates = row.decode().split("\t")
         return StoredArticle(
-            int(news_id), created or None, updated, content, int(revision), first, last
+            int(news_id),
+            created or None,
+            updated,
+            content,
+            int(revision),
+            first,
+            last,
+            updates or None,
         )
 
     def newest_id(self) -> int | None:
@@ -250,7 +262,7 @@ class RedisStore:
     ) -> int:
         payload = {
             "rows": [
-                # Field order as the script reads it: id, revision, then the stored row.
+                # Field order as the script reads it: id, revision, the stored row, updates last.
                 [
                     str(r.id),
                     r.revision,
@@ -259,6 +271,7 @@ class RedisStore:
                     r.content_hash,
                     r.first_seen,
                     r.last_seen,
+                    r.updates or "",
                 ]
                 for r in rows
             ],

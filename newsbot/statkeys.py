@@ -52,6 +52,18 @@ def layout(name: str) -> str:
 TAGS_CAPPED = "newsbot/tags/capped"
 DATES_UPDATED_BEFORE_CREATED = "newsbot/dates/updated_before_created"
 
+# Live blogs (newsbot/liveblog.py): pages parsed; pages whose byline ran on a clock other than
+# IST and was corrected; requests to the updates API; records published with `updates` unknown,
+# by why (disallowed by robots.txt, a failure reason of newsbot/failures.py, or `shape`).
+LIVEBLOG_PAGES = "newsbot/liveblog/pages"
+LIVEBLOG_CLOCK_SHIFTED = "newsbot/liveblog/clock_shifted"
+LIVEBLOG_API_REQUESTS = "newsbot/liveblog/api_requests"
+
+
+def updates_unknown(reason: str) -> str:
+    return f"newsbot/liveblog/updates_unknown/{reason}"
+
+
 # -- discovery ------------------------------------------------------------------------------------
 SITEMAP_ENTRIES = "newsbot/discovery/sitemap_entries"
 SITEMAP_MALFORMED = "newsbot/discovery/sitemap_malformed"

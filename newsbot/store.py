@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 from newsbot.datadir import data_dir
 from newsbot.filefaults import FileFault, file_fault
-from newsbot.items import ARTICLE_FIELDS
+from newsbot.items import ARTICLE_FIELDS, LIVE_BLOG
 from newsbot.publish import published_path, rename_into_place
 from newsbot.urls import NO_LABEL
 
@@ -46,9 +46,11 @@ PUBLISHED_GLOB = "*.jsonl"
 # Fields that describe the fetch, the extraction or the publication, not the article: a re-fetch
 # of an unchanged article must hash the same (from another mirror too), and so must a
 # re-extraction that yields the same record (the hashes stored before these fields existed stay
-# valid).
+# valid). `kind` too: it is read from what the hashed fields come from (the page's view, its
+# author link, its headline), and hashing it would make every article stored before it existed
+# look changed.
 UNHASHED_FIELDS = frozenset(
-    {"crawled_at", "revision", "fetched_from", "extractor_version", "reextracted"}
+    {"crawled_at", "revision", "fetched_from", "extractor_version", "reextracted", "kind"}
 )
 
 
@@ -63,11 +65,15 @@ class StoredArticle:
     revision: int
     first_seen: str
     last_seen: str
+    # A live blog's `updates` as published, JSON (None: not a live blog, or not known): what a
+    # re-visit compares the updates API's first pages with, and completes the list from.
+    updates: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Self:
         """The row that publishing `record` (a normalised record with its `revision`) stores."""
         seen = record.get("crawled_at") or _utc_now()
+        updates = record.get("updates") if record.get("kind") == LIVE_BLOG else None
         return cls(
             id=int(record["id"]),
             created=record.get("created"),
@@ -76,7 +82,11 @@ class StoredArticle:
             revision=int(record["revision"]),
             first_seen=seen,
             last_seen=seen,
+            updates=None if updates is None else json.dumps(updates, ensure_ascii=False),
         )
+
+    def stored_updates(self) -> list[dict] | None:
+        return None if self.updates is None else json.loads(self.updates)
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,10 @@ def content_hash(record: Mapping[str, Any]) -> str:
         for name in ARTICLE_FIELDS
         if name not in UNHASHED_FIELDS and (value := record.get(name)) is not None and value != []
     }
+    if record.get("kind") == LIVE_BLOG and record.get("updates") is None:
+        # Unknown updates are not "none": a live blog whose updates could not be read differs
+        # from one that has none.
+        content["updates"] = None
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -186,21 +200,32 @@ def _v4_to_v5(db: sqlite3.Connection) -> None:
     )
 
 
+def _v5_to_v6(db: sqlite3.Connection) -> None:
+    # A live blog's published updates: a re-visit reads the updates API only until it meets
+    # them (newsbot/liveblog.py). Rows of a store kept before live blogs were read have none,
+    # so their next visit reads every page once.
+    db.execute("ALTER TABLE articles ADD COLUMN updates TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _v5_to_v6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
+_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen, updates"
 _UPSERT = (
-    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET created = excluded.created, updated = excluded.updated,"
     " content_hash = excluded.content_hash, revision = excluded.revision,"
-    " last_seen = excluded.last_seen"
+    " last_seen = excluded.last_seen,"
+    # A revision whose updates could not be read keeps the last ones known: the next visit
+    # still stops where it meets them, and its record completes the list from them.
+    " updates = coalesce(excluded.updates, articles.updates)"
     # Absorbing files out of order (a rebuilt store) must never move an article back.
     " WHERE excluded.revision > articles.revision"
 )
@@ -421,7 +446,7 @@ class SeenStore:
         """Insert many articles at once, as if published (tests and benchmarks)."""
         with self._faults("write"), self._transaction():
             self.db.executemany(
-                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (astuple(row) for row in rows),
             )
 

@@ -18,6 +18,7 @@ from newsbot.pipelines import (
     DuplicatesPipeline,
     JsonLinesWriterPipeline,
     RequiredFieldsPipeline,
+    StoredUpdatesPipeline,
 )
 from newsbot.state import RunState, seen_store
 from newsbot.store import STORE_NAME, SeenStore, content_hash, recover
@@ -176,6 +177,21 @@ def test_writer_records_the_published_file_and_its_records_in_the_store(
     assert stored.content_hash == content_hash(vars(article("7", updated=stored.updated)))
     assert stored.first_seen == stored.last_seen == "2026-11-26T10:15:02Z"
     assert store.newest_id() == 8
+
+
+def test_a_replayed_live_blog_keeps_the_updates_of_its_last_publication(crawler: Crawler) -> None:
+    update = {"id": "71", "time": "2026-11-26T13:50:49+05:30", "title": "T", "body": "B"}
+    update["url"] = "https://www.devdiscourse.com/article/international/7-x#post_71"
+    writer = JsonLinesWriterPipeline.from_crawler(crawler)
+    writer.open_spider()
+    writer.process_item(article("7", kind="liveblog", updates=[update]))
+    writer.close_spider()
+    keeper = StoredUpdatesPipeline.from_crawler(crawler)
+    keeper.open_spider()
+    # Re-extracted from its page alone, a live blog knows no updates.
+    assert keeper.process_item(article("7", kind="liveblog", updates=None)).updates == [update]
+    assert keeper.process_item(article("8", kind="liveblog", updates=None)).updates is None
+    assert keeper.process_item(article("9", kind="news")).updates == []
 
 
 def test_store_rebuilt_from_published_files_equals_the_one_the_writer_kept(

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from newsbot.processors import (
+    api_time,
+    as_printed,
     author_from_href,
     byline_created,
     byline_location,
@@ -19,6 +21,7 @@ from newsbot.processors import (
     caption_part,
     clean_credit,
     clean_text,
+    clock_offset,
     credit_part,
     distinct,
     distinct_tags,
@@ -27,10 +30,12 @@ from newsbot.processors import (
     has_disclaimer,
     image_from_proxy,
     is_boilerplate,
+    is_opinion_headline,
     is_syndicated,
     join_paragraphs,
     parse_datetime,
     parse_json_ld,
+    post_url,
     reconcile_times,
     sector_from_href,
     split_keywords,
@@ -38,6 +43,7 @@ from newsbot.processors import (
     subtitle_from_description,
     to_ist_iso,
     unescape_html,
+    update_id,
     utc_iso,
 )
 
@@ -1042,3 +1048,140 @@ def test_parse_json_ld_unquoted_description_as_last_property() -> None:
 )
 def test_parse_json_ld(raw: str, expected: list[dict]) -> None:
     assert parse_json_ld(raw) == expected
+
+
+# -- live blogs (docs/site.md §5.4, §6, §8.3) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # The API prints UTC without an offset (docs/site.md §6).
+        ("2026-11-26T08:20:49", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        # .NET prints up to seven digits of a fraction: dropped.
+        ("2026-11-26T08:20:49.1234567", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        ("2026-11-26T08:20:49.5", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        # An offset, when there is one, is honoured.
+        ("2026-11-26T13:50:49+05:30", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        ("2026-11-26T08:20:49Z", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        ("  2026-11-26T08:20:49 ", datetime(2026, 11, 26, 8, 20, 49, tzinfo=UTC)),
+        ("2026-02-30T08:20:49", None),
+        ("26-11-2026 08:20", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+    ids=[
+        "naive-utc",
+        "seven-digit-fraction",
+        "short-fraction",
+        "ist-offset",
+        "z",
+        "spaces",
+        "impossible-date",
+        "byline-format",
+        "words",
+        "empty",
+    ],
+)
+def test_api_time(raw: str, expected: datetime | None) -> None:
+    assert api_time(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (3992252005, "3992252005"),
+        ("3992252005", "3992252005"),
+        (" 17 ", "17"),
+        (0, None),
+        (-5, None),
+        (True, None),
+        (1.5, None),
+        ("12a", None),
+        ("", None),
+        (None, None),
+    ],
+    ids=["int", "digits", "spaces", "zero", "negative", "bool", "float", "not-digits", "empty",
+         "null"],
+)  # fmt: skip
+def test_update_id(raw: object, expected: str | None) -> None:
+    assert update_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("page_url", "update", "expected"),
+    [
+        (
+            "https://www.devdiscourse.com/article/education/3992252-x",
+            "3992252005",
+            "https://www.devdiscourse.com/article/education/3992252-x#post_3992252005",
+        ),
+        # A page URL that carries a fragment already: the update's replaces it.
+        (
+            "https://www.devdiscourse.com/article/education/3992252-x#top",
+            "7",
+            "https://www.devdiscourse.com/article/education/3992252-x#post_7",
+        ),
+    ],
+    ids=["plain", "fragment-replaced"],
+)
+def test_post_url(page_url: str, update: str, expected: str) -> None:
+    assert post_url(page_url, update) == expected
+
+
+def _ist(day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, second, tzinfo=INDIA)
+
+
+@pytest.mark.parametrize(
+    ("explicit", "byline", "expected"),
+    [
+        # A server in IST: the byline is the meta's minute.
+        (_ist(26, 13, 50, 49), _ist(26, 13, 50), timedelta(0)),
+        (_ist(26, 13, 50, 0), _ist(26, 13, 50), timedelta(0)),
+        # A server on UTC prints 5 h 30 behind, labelled IST (docs/site.md §5.4).
+        (_ist(26, 13, 50, 49), _ist(26, 8, 20), IST_OFFSET),
+        # Across midnight.
+        (_ist(27, 2, 10, 5), _ist(26, 20, 40), IST_OFFSET),
+        # Another zone: a server in UTC+01:00 prints 4 h 30 behind.
+        (_ist(26, 13, 50, 59), _ist(26, 9, 20), timedelta(hours=4, minutes=30)),
+        # A zone ahead of IST: negative.
+        (_ist(26, 13, 50, 1), _ist(26, 17, 20), timedelta(hours=-3, minutes=-30)),
+    ],
+    ids=["ist", "ist-whole-minute", "utc", "utc-across-midnight", "utc-plus-one", "ahead"],
+)
+def test_clock_offset(explicit: datetime, byline: datetime, expected: timedelta) -> None:
+    assert clock_offset(explicit, byline) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"@type":"NewsArticle","headline":"Opinion: Why water matters | Other"}', True),
+        ('{"@type": "NewsArticle", "headline" : "Opinion: x",}', True),
+        ('{"@type":"NewsArticle","headline":"Why water matters | Other"}', False),
+        # Only the headline's own prefix: a description that starts so is not an opinion.
+        ('{"headline":"Why","description":"Opinion: water"}', False),
+        ('{"headline":"The Opinion: a column"}', False),
+        ("", False),
+    ],
+    ids=["opinion", "spaces-and-trailing-comma", "news", "description", "inside", "empty"],
+)
+def test_is_opinion_headline(raw: str, expected: bool) -> None:
+    assert is_opinion_headline(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<p>The IMF&rsquo;s plan</p>", "<p>The IMF's plan</p>"),
+        ("&ldquo;We are committed,&rdquo; he said", '"We are committed," he said'),
+        ("&lsquo;x&rsquo; and 5&nbsp;per cent", "'x' and 5 per cent"),
+        # Other entities stay, for the HTML parser to decode.
+        ("Nestl&eacute; &mdash; &amp; &#x27;", "Nestl&eacute; &mdash; &amp; &#x27;"),
+        ("", ""),
+    ],
+    ids=["apostrophe", "quotes", "single-quotes-and-nbsp", "others-stay", "empty"],
+)
+def test_as_printed(raw: str, expected: str) -> None:
+    assert as_printed(raw) == expected

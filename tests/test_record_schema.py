@@ -35,7 +35,7 @@ FETCHED_FROM = "http://127.0.0.1:8800"
 
 # A field's type, said the same way for all three: its base type and whether it may be null.
 Kind = tuple[str, bool]
-JSON_TYPES = {str: "string", int: "integer", bool: "boolean", float: "number"}
+JSON_TYPES = {str: "string", int: "integer", bool: "boolean", float: "number", dict: "object"}
 
 
 def readme_table() -> dict[str, Kind]:
@@ -195,6 +195,10 @@ def test_golden_records_and_the_seed_article_fit_the_schema() -> None:
         ({"revision": None}, "None is not of type 'integer'"),
         ({"extractor_version": "new"}, "does not match"),
         ({"reextracted": None}, "is not of type 'boolean'"),
+        ({"kind": "video"}, "is not one of"),
+        # Only a live blog has updates, or may not know them.
+        ({"updates": None}, "None is not of type 'array'"),
+        ({"updates": [{"id": "1"}]}, "is expected to be empty"),
     ],
 )
 def test_the_schema_refuses_what_newsbot_never_writes(change: dict, message: str) -> None:
@@ -206,3 +210,14 @@ def test_only_a_reextracted_record_may_lack_its_revision() -> None:
     record = full_record(ReplicaSite().expected_record(PINNED_SEED_ID), 1)
     assert problems({**record, "revision": None, "reextracted": True}) == []
     assert problems({**record, "reextracted": True}) == []
+
+
+def test_a_live_blogs_updates_may_be_unknown_and_each_update_has_its_shape() -> None:
+    site = ReplicaSite(articles=300, seed=1)
+    news_id = next(i for i in site.ids() if site.expected_record(i)["kind"] == "liveblog")
+    record = full_record(site.expected_record(news_id), 1)
+    assert record["updates"] and problems(record) == []
+    assert problems({**record, "updates": None}) == []
+    update = record["updates"][0]
+    for change in ({"time": "2026-11-26T08:20:49"}, {"url": record["url"]}, {"extra": 1}):
+        assert problems({**record, "updates": [{**update, **change}]}), change

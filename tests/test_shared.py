@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,21 @@ def test_the_redis_store_keeps_what_the_sqlite_one_keeps(redis_server: RedisServ
     # Each worker's files are its own: the same name from another worker is another file.
     assert store.is_recorded("1.jsonl") and not other.is_recorded("1.jsonl")
     assert store.get(8) is None
+
+
+def test_the_redis_store_keeps_a_live_blogs_updates_like_the_sqlite_one(
+    redis_server: RedisServer,
+) -> None:
+    store = RedisStore(redis_server.url, "host:/a")
+    updates = '[{"id": 3, "title": "a\\tb"}]'  # JSON: a tab in a string is escaped
+    store.record_publication("1.jsonl", [replace(row(7, 1), updates=updates)])
+    assert store.get(7).stored_updates() == [{"id": 3, "title": "a\tb"}]
+    # A revision whose updates could not be read keeps the last ones known.
+    store.record_publication("2.jsonl", [row(7, 2)])
+    assert (store.get(7).revision, store.get(7).updates) == (2, updates)
+    store.record_publication("3.jsonl", [replace(row(7, 3), updates="[]")])
+    assert store.get(7).stored_updates() == []
+    assert store.get(9) is None and row(9, 1).updates is None
 
 
 def test_progress_is_two_bitmaps_read_by_window(redis_server: RedisServer) -> None:

@@ -69,6 +69,7 @@ def test_new_store_is_at_the_current_schema_in_wal_mode(store: SeenStore) -> Non
         "revision",
         "first_seen",
         "last_seen",
+        "updates",
     }
 
 
@@ -377,3 +378,65 @@ def test_recovery_learns_the_labels_of_the_files_it_absorbs(tmp_path: Path) -> N
 def test_content_hash_ignores_where_the_page_was_fetched_from() -> None:
     mirrored = {**RECORD, "fetched_from": "http://127.0.0.1:8800"}
     assert content_hash(mirrored) == content_hash(RECORD)
+
+
+# -- live blogs: their updates --------------------------------------------------------------------
+
+UPDATE = {
+    "id": "3992252005",
+    "time": "2026-11-26T13:50:49+05:30",
+    "title": "Crowds gather in Kyiv",
+    "body": "Officials said the talks would resume next week.",
+    "url": "https://www.devdiscourse.com/article/education/3992252-x#post_3992252005",
+}
+LIVE_RECORD = {**RECORD, "kind": "liveblog", "updates": [UPDATE]}
+# The schema of main before live blogs (user_version 4), as far as `articles` goes.
+V4_ARTICLES = """
+CREATE TABLE articles (id INTEGER PRIMARY KEY, updated TEXT NOT NULL,
+    content_hash TEXT NOT NULL, revision INTEGER NOT NULL,
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, created TEXT);
+CREATE TABLE published (file TEXT PRIMARY KEY, records INTEGER, recorded_at TEXT);
+CREATE TABLE labels (label TEXT PRIMARY KEY);
+CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO articles VALUES (42, '2020-03-02T17:54:00+05:30', 'abc', 3,
+    '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', '2020-03-02T17:29:00+05:30');
+PRAGMA user_version = 4;
+"""
+
+
+def test_a_v4_store_gains_the_updates_column_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / STORE_NAME
+    old = sqlite3.connect(path)
+    old.executescript(V4_ARTICLES)
+    old.close()
+    store = SeenStore(path)
+    kept = store.get(42)
+    assert kept is not None and kept.revision == 3 and kept.updates is None
+    assert kept.stored_updates() is None  # its next visit reads every page once
+    store.close()
+
+
+def test_the_store_keeps_a_live_blogs_published_updates(store: SeenStore) -> None:
+    first = StoredArticle.from_record(LIVE_RECORD)
+    assert first.stored_updates() == [UPDATE]
+    store.record_publication("a.jsonl", [first])
+    assert store.get(RECORD["id"]).stored_updates() == [UPDATE]
+    # A revision whose updates could not be read keeps the last ones known.
+    unknown = StoredArticle.from_record({**LIVE_RECORD, "revision": 2, "updates": None})
+    assert unknown.updates is None
+    store.record_publication("b.jsonl", [unknown])
+    stored = store.get(RECORD["id"])
+    assert stored.revision == 2 and stored.stored_updates() == [UPDATE]
+    # Every other kind stores none.
+    assert StoredArticle.from_record({**RECORD, "kind": "news", "updates": []}).updates is None
+
+
+def test_content_hash_covers_updates_and_tells_unknown_from_none() -> None:
+    assert content_hash({**RECORD, "kind": "news", "updates": []}) == content_hash(RECORD), (
+        "records stored before `kind` and `updates` existed keep their hash"
+    )
+    none = {**LIVE_RECORD, "updates": []}
+    unknown = {**LIVE_RECORD, "updates": None}
+    edited = {**LIVE_RECORD, "updates": [{**UPDATE, "body": UPDATE["body"] + " Corrected."}]}
+    hashes = {content_hash(r) for r in (LIVE_RECORD, none, unknown, edited)}
+    assert len(hashes) == 4

@@ -30,6 +30,7 @@ from newsbot.pipelines import (
     JsonLinesWriterPipeline,
     RequiredFieldsPipeline,
     RevisionPipeline,
+    StoredUpdatesPipeline,
     SupersededPipeline,
 )
 from newsbot.provenance import LIVE, SITE_FILE, WrongSite, claim, read_marker
@@ -198,6 +199,7 @@ def _publish(settings: Settings, paths: list[Path]) -> int:
             SameSitePipeline(directory, kind),
             # Before the dedupe, so that an old capture never stands in for a newer one.
             SupersededPipeline.from_crawler(crawler),
+            StoredUpdatesPipeline.from_crawler(crawler),
             DuplicatesPipeline.from_crawler(crawler),
             RevisionPipeline.from_crawler(crawler),
             JsonLinesWriterPipeline.from_crawler(crawler),

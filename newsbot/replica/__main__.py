@@ -64,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         default=ALL_NEWS_STATES[0],
         help="how /api/Search/GetAllNews answers: as documented, 500, or in another shape",
     )
+    parser.add_argument(
+        "--sub-blogs",
+        choices=ALL_NEWS_STATES,
+        default=ALL_NEWS_STATES[0],
+        help="how a live blog's updates API, /api/Search/GetSubBlogs, answers: as documented, "
+        "500, or in another shape",
+    )
     args = parser.parse_args(argv)
     if args.now.tzinfo is None:
         parser.error("--now needs a UTC offset, e.g. 2026-11-26T10:00:00+00:00")
@@ -76,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         decoy_port_url=args.decoy_port,
         robots=None if args.robots == "none" else args.robots,
         all_news=args.all_news,
+        sub_blogs=args.sub_blogs,
     )
     try:
         server = ReplicaServer(site, args.host, args.port)

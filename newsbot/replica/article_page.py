@@ -2,6 +2,7 @@
 
 import random
 import re
+from datetime import UTC
 from typing import Protocol
 from urllib.parse import quote
 
@@ -16,11 +17,14 @@ from newsbot.replica.model import (
     SYNDICATED_NOTE,
     ArticleData,
     amp_countries,
+    live_tag_order,
     served_html,
 )
 from newsbot.replica.text import (
+    IST,
     PRODUCTION,
     byline_time,
+    byline_time_on,
     enc,
     iso_ist,
     iso_naive_utc,
@@ -204,6 +208,13 @@ def _location(data: ArticleData) -> str | None:
 
 
 def _times(data: ArticleData) -> list[str]:
+    if data.is_live_blog:
+        # Through the server's own clock, labelled IST whatever it is; both times always
+        # (docs/site.md §5.4).
+        return [
+            f"Updated: {byline_time_on(data.modified, data.server_utc)}",
+            f"Created: {byline_time_on(data.created, data.server_utc)}",
+        ]
     created = f"Created: {byline_time(data.created)}"
     if data.was_updated:
         return [f"Updated: {byline_time(data.modified)}", created]
@@ -392,6 +403,7 @@ def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) ->
     dates. The site answers 500 instead for agency stories (routes)."""
     keywords = ", ".join(data.keywords)
     subtitle = f'<h2 class="sub-title">{enc(data.subtitle)}</h2>' if data.subtitle else ""
+    live_head, live_list = _live_amp_parts(data, dates) if data.is_live_blog else ("", "")
     source = "".join(f" | {enc(part)}" for part in (data.location, amp_countries(data)) if part)
     meta = f'<div class="meta"> {" | ".join(_times(data))} </div>' if dates else ""
     tags = ""
@@ -414,11 +426,135 @@ def render_amp_page(data: ArticleData, bot: bool = False, dates: bool = True) ->
         '0.1.js"></script>\n<style amp-boilerplate>body{visibility:hidden}</style>\n'
         f"<style amp-custom>{AMP_STYLE}</style>\n"
         f'<script type="application/ld+json">{_news_article_json(data, "2026", True, dates)}'
-        "</script>\n"
+        f"</script>\n{live_head}"
         '</head>\n<body>\n<header class="amp-header"><a href="/">Devdiscourse</a></header>\n'
         f'<div class="news-box"><h1 class="title">{enc(data.title)}</h1>{subtitle}'
         f'<p class="source">{_source_link(data, avatar=False)}{source}</p>'
         f"{meta}{_amp_media(data)}"
-        f'<div class="description">{_story(data, bot, amp=True)}</div>{tags}</div>\n'
+        f'<div class="description">{_story(data, bot, amp=True)}</div>{tags}{live_list}</div>\n'
         '<footer class="amp-footer">&#xA9; Copyright 2026 Devdiscourse</footer>\n</body>\n</html>\n'
     )
+
+
+# -- live blogs (docs/site.md §5.4, §8.3) ---------------------------------------------------------
+
+
+def _last_modified(data: ArticleData) -> str:
+    """The head's last-modified meta: the one time the view converts to IST explicitly."""
+    return f'<meta http-equiv="last-modified" content="{iso_ist(data.modified)}">\n'
+
+
+def _live_head(data: ArticleData, dates: bool) -> str:
+    """The live-blog view's head: no itemprop dates, no NewsArticle or breadcrumb JSON-LD."""
+    keywords = ", ".join(data.keywords)
+    return "".join(
+        [
+            _meta("description", description(data)),
+            _meta("keywords", keywords),
+            _meta("news_keywords", keywords),
+            f'<link rel="canonical" href="{enc(data.canonical_url)}">\n',
+            f'<link rel="amphtml" href="{enc(data.canonical_url)}?amp">\n',
+            _meta("og:url", data.canonical_url, "property"),
+            _meta("og:type", "article", "property"),
+            _meta("og:title", page_title(data, "2026"), "property"),
+            _meta("og:description", description(data), "property"),
+            _meta("og:site_name", "Devdiscourse", "property"),
+            _meta("og:image", og_image(data, "2026"), "property"),
+            _meta("article:author", data.source),
+            _last_modified(data) if dates else "",
+        ]
+    )
+
+
+def _live_meta(data: ArticleData, dates: bool) -> str:
+    """`div.news-meta`: the fixed News Desk link whatever the source, the source URL lower-cased,
+    the first country, then the two times between empty dividers; no ` | `, no city."""
+    parts = ['<a href="/devdiscourse-stories/">Devdiscourse News Desk</a>']
+    if data.source_url:
+        parts.append(f'<span class="source-url">{enc(data.source_url.lower())}</span>')
+    if data.countries:
+        parts.append(f'<span class="country">{enc(data.countries[0])}</span>')
+    divider = '<span class="meta-divider"></span>'
+    times = divider.join(f"<span>{enc(part)}</span>" for part in _times(data))
+    if dates:
+        parts.append(f'<div class="news-date">{divider}{times}</div>')
+    return f'<div class="news-meta">{"".join(parts)}</div>'
+
+
+def _live_image(data: ArticleData) -> str:
+    if data.image is None:
+        return ""
+    caption = f"{enc(data.image.caption)} Image Credit: {enc(data.image.credit)}"
+    return (
+        f'<div class="article-image-container"><img src="{enc(resized(data.image.url))}" '
+        f'alt="{enc(data.title)}" class="img-responsive" width="920" height="460"></div>'
+        f'<p class="meta">{caption}</p>'
+    )
+
+
+def _live_intro(data: ArticleData, bot: bool) -> str:
+    """`div#newsDesc`: the intro, the disclaimer, then the tags and the countries inside it."""
+    parts = [served_html(block.html) for block in data.blocks]
+    note = disclaimer_text(data)
+    if note and data.disclaimer_shown(bot):
+        parts.append(f"<p>{enc(note)}</p>")
+    if data.tags:
+        links = " ".join(
+            f'<a href="{enc(tag_href(t))}" class="badge tag">{enc(t)}</a>'
+            for t in live_tag_order(data)
+        )
+        parts.append(f'<div class="live-tags"><strong>READ MORE ON :</strong> {links}</div>')
+    if data.countries:
+        badges = " ".join(f'<span class="badge">{enc(c)}</span>' for c in data.countries)
+        parts.append(f'<div class="live-countries"><strong>COUNTRY :</strong> {badges}</div>')
+    return f'<div class="newsDescArticle" id="newsDesc">{"".join(parts)}</div>'
+
+
+def _live_script(data: ArticleData) -> str:
+    """The page's own loader of updates: it asks from page 2 on (docs/site.md §5.4)."""
+    return (
+        "<script>var subBlogPage = 2; function loadSubBlogs() { fetch('/api/Search/GetSubBlogs/"
+        f"{data.news_id}/' + subBlogPage++).then(function (r) {{ return r.json(); }}); }}"
+        "</script>"
+    )
+
+
+def render_live_blog_page(
+    data: ArticleData, bot: bool = False, site: LinkContext | None = None, dates: bool = True
+) -> str:
+    """The desktop page of a live blog; `bot` is the view's own, case-sensitive test of the
+    User-Agent (docs/site.md §5.4). The updates are not on it: `div#news-content` stays empty.
+    `dates=False` is the page after a markup change: no time anywhere."""
+    subtitle = f'<h2 class="subtitle">{enc(data.subtitle)}</h2>' if data.subtitle else ""
+    main = (
+        '<em class="live">LIVE</em><article class="live-blog">'
+        f'<h1 class="title">{enc(data.title)} </h1>{subtitle}<hr class="hrcss">'
+        f"{_live_meta(data, dates)}{_live_image(data)}{_live_intro(data, bot)}"
+        f'<div id="news-content"></div>{_live_script(data)}</article>'
+    )
+    sidebar = site.sidebar(data.news_id) if site else ""
+    return layout(page_title(data, "2026"), _live_head(data, dates), main, sidebar)
+
+
+def _live_amp_parts(data: ArticleData, dates: bool) -> tuple[str, str]:
+    """The AMP live blog's head additions (the last-modified meta, assumed to come with the
+    shared head; a LiveBlogPosting JSON-LD whose coverageStartTime has no offset and whose
+    object ends with a comma) and its empty `amp-live-list`."""
+    start = data.created.astimezone(UTC if data.server_utc else IST)
+    posting = (
+        '{"@context":"https://schema.org","@type":"LiveBlogPosting",'
+        f'"headline":"{enc(data.title)}","coverageStartTime":"'
+        f'{start.month}/{start.day}/{start.year} {start.strftime("%I:%M:%S %p").lstrip("0")}",}}'
+    )
+    head = (
+        f"{_last_modified(data) if dates else ''}"
+        '<script async custom-element="amp-live-list" src="https://cdn.ampproject.org/v0/'
+        'amp-live-list-0.1.js"></script>\n'
+        f'<script type="application/ld+json">{posting}</script>\n'
+    )
+    live_list = (
+        '<amp-live-list id="live-list" data-poll-interval="15000" data-max-items-per-page="10">'
+        '<button update on="tap:live-list.update">New updates</button><div items></div>'
+        "</amp-live-list>"
+    )
+    return head, live_list

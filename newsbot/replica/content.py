@@ -1,6 +1,7 @@
 """Deterministic article content: titles, bodies, images, tags, from a per-article RNG."""
 
 import random
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from newsbot.replica.model import (
@@ -474,3 +475,134 @@ def revise(blocks: list[Block], seed: int, news_id: int, number: int) -> list[Bl
     else:
         blocks.append(paragraph(added))
     return blocks
+
+
+# -- live blogs (docs/site.md §5.4, §8.3) ---------------------------------------------------------
+
+# Live blogs: the ids whose remainder by LIVE_BLOG_EVERY is below LIVE_BLOG_RUN. Ids step by 1 to
+# 4, so every run of LIVE_BLOG_RUN ids holds an article: a few live blogs in every replica of
+# realistic size (about 1.5 % of articles), and whichever seed, at least one in 300 articles.
+LIVE_BLOG_EVERY = 150
+LIVE_BLOG_RUN = 4
+# A live blog's update ids: its NewsId times this, plus the update's number (1, 2, ...).
+UPDATE_ID_FACTOR = 1000
+UPDATE_TITLES = (
+    "{person} arrives in {city}",
+    "{org} statement on {topic}",
+    "Talks on {topic} resume after a short break",
+    "{country} delegation briefs reporters",
+    "Key moments so far: {topic}",
+    "{person}: 'We will not change course on {topic}'",
+    "Crowds gather in {city} as {topic} debate continues",
+    "{org} and {org2} sign agreement on {topic}",
+)
+EDIT_SENTENCES = (
+    "This update has been corrected: an earlier version misstated the {org}'s figures.",
+    "Updated with a statement from {person}.",
+    "Adds details on {topic} from the {org}'s briefing.",
+)
+# Coverage lasts 3 to 30 hours; then the live blog falls silent.
+COVERAGE_SECONDS = (3 * 3600, 30 * 3600)
+# Changes of one live blog are a minute apart at least: a crawler compares the sitemap's lastmod
+# with what it stored to the minute (the byline shows no seconds).
+MIN_EVENT_GAP = 60
+EDIT_SHARE = 0.15
+DELETE_SHARE = 0.05
+
+
+def is_live_blog_id(news_id: int) -> bool:
+    return news_id % LIVE_BLOG_EVERY < LIVE_BLOG_RUN
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """When one update of a live blog appears, is edited and is deleted (UTC seconds; 0: never).
+
+    An edit or a deletion comes before the live blog's next update, while the update is still
+    the newest: the site's editors correct what they just posted.
+    """
+
+    id: int
+    created: int
+    edited: int = 0
+    deleted: int = 0
+
+
+def live_schedule(seed: int, news_id: int, created: int) -> tuple[UpdatePlan, ...]:
+    """A live blog's updates: bursts of 1 to 7, minutes apart, every 15 min to 2 h while the
+    coverage lasts, then silence. Fixed by (seed, id), whatever the clock."""
+    rng = random.Random(f"{seed}:{news_id}:live")
+    end = created + rng.randint(*COVERAGE_SECONDS)
+    moment = created + rng.randint(60, 900)
+    times = []
+    while moment <= end:
+        for _ in range(rng.randint(1, 7)):
+            times.append(moment)
+            moment += rng.randint(MIN_EVENT_GAP * 2, 600)
+        moment += rng.randint(900, 7200)
+    plans = []
+    for number, when in enumerate(times, 1):
+        following = times[number] if number < len(times) else when + 600
+        change = rng.randint(when + MIN_EVENT_GAP, following - MIN_EVENT_GAP)
+        roll = rng.random()
+        plans.append(
+            UpdatePlan(
+                news_id * UPDATE_ID_FACTOR + number,
+                when,
+                edited=change if roll < EDIT_SHARE else 0,
+                deleted=change if EDIT_SHARE <= roll < EDIT_SHARE + DELETE_SHARE else 0,
+            )
+        )
+    return tuple(plans)
+
+
+def update_content(seed: int, update_id: int, edited: bool) -> tuple[str, str, tuple[str, ...]]:
+    """An update's title, stored HTML and record paragraphs; an edit adds a sentence."""
+    rng = random.Random(f"{seed}:{update_id}:update")
+    title = _fill(rng.choice(UPDATE_TITLES), rng)
+    blocks = [paragraph(_sentences(rng, rng.randint(1, 3))) for _ in range(rng.randint(1, 2))]
+    note = _fill(rng.choice(EDIT_SENTENCES), rng)
+    if edited:
+        blocks.append(paragraph(note))
+    return (
+        title,
+        "".join(block.html for block in blocks),
+        tuple(text for block in blocks for text in block.texts),
+    )
+
+
+def as_live_blog(data: ArticleData, seed: int) -> ArticleData:
+    """An article generated as usual, made a live blog: an intro of one or two paragraphs (a
+    tag word in it linked), no dateline city, no author, a still image; agency sources keep
+    their syndication disclaimer, printed in the intro (docs/site.md §5.4)."""
+    rng = random.Random(f"{seed}:{data.news_id}:intro")
+    topic = rng.choice(TOPICS)
+    intro = [
+        paragraph(
+            _sentences(rng, 1) + " Follow the latest on ",
+            ("a", topic, tag_href(topic)),
+            " here. " + _sentences(rng, 1),
+        )
+    ]
+    if rng.random() < 0.5:
+        intro.append(paragraph(_sentences(rng, rng.randint(1, 2))))
+    source = data.source
+    return replace(
+        data,
+        blocks=intro,
+        author=None,
+        location_raw=None,
+        video=False,
+        image=data.image or (_image(rng, data.created) if rng.random() < 0.5 else None),
+        disclaimer="syndicated" if source in DISCLAIMED_AGENCIES else None,
+        disclaimer_stored=False,
+        app_line=False,
+        subtype=None,
+        original_source=None,
+        source_url=f"https://www.{source.replace(' ', '')}.com/News"
+        if rng.random() < 0.6
+        else None,
+        # The byline's clock (docs/site.md §5.4): every other run of live-blog ids is rendered
+        # by a server on UTC.
+        server_utc=(data.news_id // LIVE_BLOG_EVERY) % 2 == 1,
+    )

@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from newsbot.replica.article_page import _byline, amp_tag_order
+from newsbot.replica.content import is_live_blog_id
 from newsbot.replica.model import ArticleData, Block, expected_record, served_html
 from newsbot.replica.text import enc
 
@@ -227,7 +228,9 @@ class FaultPlan:
     def article_fault(self, news_id: int) -> str | None:
         if news_id in self._explicit:
             return self._explicit[news_id]
-        if not self._intervals or news_id in self._pinned:
+        # Live blogs have a view of their own, which the content faults do not know how to
+        # break: they are faulted only when named.
+        if not self._intervals or news_id in self._pinned or is_live_blog_id(news_id):
             return None
         u = unit(self.seed, f"article:{news_id}")
         for end, mode in self._intervals:

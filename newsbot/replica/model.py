@@ -1,5 +1,6 @@
 """ArticleData: everything one article page is rendered from, and its expected record."""
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,9 +18,10 @@ WIRE_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI", "AFP"})
 # "(With inputs from agencies.)" and whose AMP pages fail (docs/site.md §8.4).
 DISCLAIMED_AGENCIES = frozenset({"PTI", "Reuters", "IANS", "ANI"})
 MARKUPS = ("2026", "2024", "pre2023")
-# Article types (docs/site.md §5.4, §8.2): the source listings show only News. LiveBlog is a type of
-# its own layout, left to a later branch; the timeline keeps a type per article so it can come.
+# Article types (docs/site.md §5.4, §8.2): the source listings show only News; a LiveBlog has a
+# layout of its own and its updates come from an API (§5.4, §8.3).
 KINDS = ("News", "Blog", "LiveBlog")
+LIVE_BLOG = "LiveBlog"
 OPINION = "Opinion"
 SYNDICATED_NOTE = (
     "(This story has not been edited by Devdiscourse staff and is auto-generated from a "
@@ -144,6 +146,20 @@ def table(rows: list[list[str]], header: bool = True) -> Block:
     return Block(html, tuple(" | ".join(collapse(c) for c in row) for row in rows))
 
 
+@dataclass(frozen=True)
+class Update:
+    """One update of a live blog as the site stores it (docs/site.md §5.4, §8.3): `html` is the
+    stored description (named entities as the editor wrote them), `texts` the record's
+    paragraphs of it; `modified` is set once the update was edited."""
+
+    id: int
+    title: str
+    html: str
+    texts: tuple[str, ...]
+    created: datetime
+    modified: datetime | None = None
+
+
 @dataclass
 class ArticleData:
     """One article. Built by the generator, or by hand (e.g. the seed article of docs/site.md §7).
@@ -155,6 +171,11 @@ class ArticleData:
     them). `kind` is the article type (KINDS), `subtype` None or OPINION. `sectors` are all the
     article's sectors in stored order; `sector`, the one the breadcrumb shows, is the first of
     them by name.
+
+    A live blog (`kind` LIVE_BLOG) has `updates`, newest created first, as they stand at the
+    version's moment; `server_utc` says the server that renders its byline runs on UTC (its
+    times then print 5 h 30 behind, labelled IST: docs/site.md §5.4); `source_url` is the
+    optional source URL its byline prints.
     """
 
     news_id: int
@@ -182,6 +203,13 @@ class ArticleData:
     original_source: str | None = None
     disclaimer_stored: bool = False
     sectors: tuple[str, ...] = ()
+    updates: tuple[Update, ...] = ()
+    server_utc: bool = False
+    source_url: str | None = None
+
+    @property
+    def is_live_blog(self) -> bool:
+        return self.kind == LIVE_BLOG
 
     @property
     def section(self) -> str:
@@ -235,46 +263,89 @@ def amp_location(data: ArticleData) -> str | None:
     return data.location or amp_countries(data) or None
 
 
+def live_tag_order(data: ArticleData) -> list[str]:
+    """The live-blog view prints its tags in random order (docs/site.md §5.4): the same on every
+    request, so that a page and its truth agree."""
+    tags = list(data.tags)
+    random.Random(f"live:{data.news_id}:{len(tags)}").shuffle(tags)
+    return tags
+
+
+def record_kind(data: ArticleData) -> str:
+    """What the page shows of the article's type (README: `kind`): a live blog by its view, an
+    opinion by the `Opinion: ` of its JSON-LD headline, a blog post by its author link; a
+    News Desk piece of type Blog without an author looks like news, and is news to a reader."""
+    if data.is_live_blog:
+        return "liveblog"
+    if data.subtype == OPINION:
+        return "opinion"
+    return "blog" if data.author else "news"
+
+
+def update_record(data: ArticleData, update: Update) -> dict:
+    """One element of a live blog's `updates` (README: the record)."""
+    return {
+        "id": str(update.id),
+        "time": iso_ist(update.created),
+        "title": collapse(update.title),
+        "body": "\n\n".join(update.texts) or None,
+        "url": f"{data.canonical_url}#post_{update.id}",
+    }
+
+
 def expected_record(
     data: ArticleData,
     variant: str = "desktop",
     bot: bool = False,
     amp_tags: list[str] | None = None,
+    api: bool = True,
 ) -> dict:
     """The record newsbot must produce for this page (README: the record), minus `crawled_at`.
 
     An AMP page prints the countries after the city in its byline (docs/site.md §8.4), so when there
     is no city nothing tells the two apart and the countries read as the location.
+
+    A live blog's `updates` come from the updates API: `api=False` is the record of its page
+    alone (or of a crawl that could not read the API), whose updates are unknown (null).
     """
     if variant not in ("desktop", "amp"):
         raise ValueError(f"unknown variant {variant!r}")
     amp = variant == "amp"
-    # Only the desktop page's itemprop metas carry trustworthy seconds.
-    seconds = not amp and data.meta_dates
+    live = data.is_live_blog
+    # Only the desktop page's itemprop metas carry trustworthy seconds; a live blog has none
+    # for its creation, and its modification's in the head's last-modified meta.
+    seconds = not amp and data.meta_dates and not live
     real_image = data.image is not None
     caption = None
     credit = None
     if real_image and not data.video:
         caption = None if amp else (collapse(data.image.caption) or None)
         credit = strip_parentheses(data.image.credit) or None
-    if bot:
+    if live and not amp:
+        tags = live_tag_order(data)  # shown to "bot" agents too (docs/site.md §5.4)
+    elif bot:
         tags = data.keywords
     elif amp:
         tags = amp_tags if amp_tags is not None else list(data.tags)
     else:
         tags = list(data.tags)
+    updates: list[dict] | None = []
+    if live:
+        updates = [update_record(data, u) for u in data.updates] if api else None
     return {
         "id": str(data.news_id),
         "url": data.canonical_url,
         "section": data.section,
-        "sector": None if amp else data.sector,  # AMP pages show no breadcrumb
+        # AMP pages and the live-blog view show no breadcrumb.
+        "sector": None if amp or live else data.sector,
+        "kind": record_kind(data),
         "title": collapse(data.title),
         "subtitle": collapse(data.subtitle) if data.subtitle else None,
         "source": data.source,
         "author": data.author,
         "location": amp_location(data) if amp else data.location,
         "created": iso_ist(data.created, seconds),
-        "updated": iso_ist(data.modified, seconds),
+        "updated": iso_ist(data.modified, seconds or live),
         "image_url": data.image.url if real_image else None,
         "image_caption": caption,
         "image_credit": credit,
@@ -282,5 +353,6 @@ def expected_record(
         "syndicated": data.source in WIRE_AGENCIES or data.disclaimer_shown(bot),
         "tags": tags,
         "countries": [] if amp else list(dict.fromkeys(data.countries)),  # nor countries
+        "updates": updates,
         "language": "en",
     }

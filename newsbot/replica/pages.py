@@ -2,6 +2,7 @@
 §8)."""
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from newsbot.replica.text import (
 )
 
 if TYPE_CHECKING:
+    from newsbot.replica.model import Update
     from newsbot.replica.website import ReplicaSite
 
 PTI_DAYS = 30
@@ -280,6 +282,27 @@ def all_news(site: "ReplicaSite", page: int) -> list[dict]:
             }
         )
     return items
+
+
+def sub_blogs(updates: Iterable["Update"]) -> list[dict]:
+    """A page of `/api/Search/GetSubBlogs/<id>/<page>` (docs/site.md §5.4, §8.3): the updates'
+    stored fields, camelCase, times in UTC without an offset."""
+    return [
+        {
+            "id": update.id,
+            "title": update.title,
+            "description": update.html,
+            "parentId": None,
+            "imageUrl": None,
+            "fileMimeType": None,
+            "imageCopyright": None,
+            "fileSize": 0,
+            "creator": "Devdiscourse News Desk",
+            "createdOn": iso_naive_utc(update.created),
+            "modifiedOn": iso_naive_utc(update.modified or update.created),
+        }
+        for update in updates
+    ]
 
 
 def json_text(value: object) -> str:

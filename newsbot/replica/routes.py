@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from newsbot.replica import faults, pages
 from newsbot.replica.chrome import EDITIONS
-from newsbot.replica.model import DISCLAIMED_AGENCIES
+from newsbot.replica.model import DISCLAIMED_AGENCIES, LIVE_BLOG
 from newsbot.replica.text import slug
 from newsbot.replica.website import GLOBAL_EDITION, ReplicaSite
 
@@ -21,6 +21,9 @@ JSON = "application/json; charset=utf-8"
 _LEADING_DIGITS = re.compile(r"^(\d+)")
 _LABEL = re.compile(r"^[a-z0-9-]+$")
 _ALL_NEWS = re.compile(r"^/api/search/getallnews/(\d+)/?$")
+# The updates of a live blog, 10 a page; the other API's action gives 20 (docs/site.md §5.4).
+_SUB_BLOGS = re.compile(r"^/api/(search|discourseapi)/getsubblogs/(\d+)/(-?\d+)/?$")
+SUB_BLOGS_PER_PAGE = {"search": 10, "discourseapi": 20}
 _EDITION_PATHS = {name: path for path, name in EDITIONS.items()}
 EDITION_COOKIE = "Edition"
 
@@ -76,6 +79,11 @@ def _user_is_bot(user_agent: str) -> bool:
     return "bot" in user_agent.lower()
 
 
+def _live_view_bot(user_agent: str) -> bool:
+    """The live-blog view's own test: case-sensitive (docs/site.md §5.4)."""
+    return "bot" in user_agent
+
+
 def _edition(cookie_header: str) -> str | None:
     """The `Edition` cookie's value, URL-decoded; None without one."""
     cookies = SimpleCookie()
@@ -87,13 +95,13 @@ def _edition(cookie_header: str) -> str | None:
     return unquote(morsel.value) if morsel else None
 
 
-def _article(site: ReplicaSite, segments: list[str], query: str, bot: bool, target: str):
+def _article(site: ReplicaSite, segments: list[str], query: str, agent: str, target: str):
     """`/article/<label>/<id…>` and `/article/<digits>`: only the leading digits of the id
     segment matter; a label-less `/article/<id>-<slug>` fails like a missing article."""
     if len(segments) == 2:
         if not segments[1].isdigit():
             return _missing()
-        return _serve_article(site, int(segments[1]), bot, target)
+        return _serve_article(site, int(segments[1]), agent, target)
     label, match = segments[1].lower(), _LEADING_DIGITS.match(segments[2])
     if not match or not site.has(int(match[1])):
         return _missing()
@@ -104,14 +112,16 @@ def _article(site: ReplicaSite, segments: list[str], query: str, bot: bool, targ
     if label == "agency-wire" and data.label and "?amp" not in target:
         suffix = f"?{query}" if query else ""
         return _redirect(f"/article/{data.label}/{slug(news_id, data.title)}{suffix}")
-    return _serve_article(site, news_id, bot, target)
+    return _serve_article(site, news_id, agent, target)
 
 
-def _serve_article(site: ReplicaSite, news_id: int, bot: bool, target: str) -> Response:
+def _serve_article(site: ReplicaSite, news_id: int, agent: str, target: str) -> Response:
     if not site.has(news_id):
         return _missing()
     # Only a URL ending exactly in `?amp` gets the AMP view; `?amp=1` the desktop page.
     variant = "amp" if target.endswith("?amp") else "desktop"
+    live_view = variant == "desktop" and site.kind_of(news_id) == LIVE_BLOG
+    bot = _live_view_bot(agent) if live_view else _user_is_bot(agent)
     if variant == "amp" and site.article(news_id).source in DISCLAIMED_AGENCIES:
         # The AMP view reads a value the controller never sets for these (docs/site.md §8.4).
         return _missing()
@@ -248,6 +258,26 @@ def _all_news(site: ReplicaSite, lower: str) -> Response | None:
     return Response(200, pages.json_text(body).encode(), JSON)
 
 
+def _sub_blogs(site: ReplicaSite, lower: str) -> Response | None:
+    """A live blog's updates (docs/site.md §5.4, §8.3): a JSON array, newest created first, `[]`
+    past the end or for an article without updates; `site.sub_blogs` may make it fail or change
+    its shape."""
+    match = _SUB_BLOGS.match(lower)
+    if match is None:
+        return None
+    if site.sub_blogs == "error":
+        return _error()
+    page = int(match[3])
+    if page < 1:
+        return _error()  # a negative skip fails in the database
+    per_page = SUB_BLOGS_PER_PAGE[match[1]]
+    news_id = int(match[2])
+    updates = site.updates_of(news_id) if site.has(news_id) else ()
+    items = pages.sub_blogs(updates[(page - 1) * per_page : page * per_page])
+    body = {"items": items} if site.sub_blogs == "shape" else items
+    return Response(200, pages.json_text(body).encode(), JSON)
+
+
 def _home(site: ReplicaSite, bot: bool, edition: str | None) -> Response:
     """A visitor without an `Edition` cookie is geolocated and sent to that edition's page; a
     "bot" agent is not (docs/site.md §8.1)."""
@@ -297,12 +327,12 @@ def _answer(site: ReplicaSite, target: str, user_agent: str, cookie: str) -> Res
         return _sitemap(site, lower, pages.news_sitemap(site))
     segments = path.split("/")[1:]
     if lower.startswith("/article/") and len(segments) in (2, 3) and segments[-1]:
-        return _article(site, segments, parts.query, bot, target)
+        return _article(site, segments, parts.query, user_agent, target)
     legacy = _legacy(site, lower, query)
     if legacy is not None:
         return legacy
     if lower.startswith("/api/"):
-        return _all_news(site, lower) or _not_found()
+        return _all_news(site, lower) or _sub_blogs(site, lower) or _not_found()
     listing = _listing(site, lower, query, edition or GLOBAL_EDITION)
     if listing is not None:
         return listing

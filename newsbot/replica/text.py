@@ -71,6 +71,13 @@ def byline_time(moment: datetime) -> str:
     return in_ist(moment).strftime("%d-%m-%Y %H:%M IST")
 
 
+def byline_time_on(moment: datetime, server_utc: bool) -> str:
+    """A byline time as a server prints it from its own clock, labelled IST whatever its zone:
+    on a UTC server 5 h 30 behind (docs/site.md §5.4)."""
+    local = moment.astimezone(UTC) if server_utc else in_ist(moment)
+    return local.strftime("%d-%m-%Y %H:%M IST")
+
+
 def iso_ist(moment: datetime, seconds: bool = True) -> str:
     local = in_ist(moment)
     if not seconds:

@@ -21,6 +21,7 @@ from newsbot.replica.article_page import (
     amp_tag_order,
     render_amp_page,
     render_article_page,
+    render_live_blog_page,
 )
 from newsbot.replica.chrome import EDITIONS
 from newsbot.replica.content import (
@@ -30,13 +31,18 @@ from newsbot.replica.content import (
     NEWS_DESK,
     SOURCE_WEIGHTS,
     SOURCES,
+    UpdatePlan,
+    as_live_blog,
     generate,
     headline,
+    is_live_blog_id,
+    live_schedule,
     revise,
+    update_content,
 )
 from newsbot.replica.faults import ARTICLE_MODES, DROP_REASONS, FaultPlan
 from newsbot.replica.faults import expected_outcome as _expected_outcome
-from newsbot.replica.model import KINDS, ArticleData, expected_record
+from newsbot.replica.model import KINDS, LIVE_BLOG, ArticleData, Update, expected_record
 from newsbot.replica.seed_article import PINNED_SEED_ID, seed_article
 from newsbot.replica.text import IST, PRODUCTION, enc, slug
 
@@ -61,6 +67,7 @@ _TEASER = (
 LINK_FORMS = ("canonical", "absolute")
 BLOG_KIND = KINDS.index("Blog")
 NEWS_KIND = KINDS.index("News")
+LIVE_KIND = KINDS.index(LIVE_BLOG)
 EDITION_NAMES = tuple(EDITIONS.values())
 
 # The update schedule: a share of articles gets one or two updates (each a new `Updated:` time
@@ -68,7 +75,9 @@ EDITION_NAMES = tuple(EDITIONS.values())
 UPDATE_SHARE = 0.25
 SECOND_UPDATE_SHARE = 0.3
 MIN_UPDATE_GAP = 300
-MAX_UPDATE_DELAY = 129_600 + 21_600  # the latest any update comes after creation (42 h)
+# The latest any update comes after creation (42 h); a live blog's last change comes within
+# 32 h (content.COVERAGE_SECONDS, then one last burst and its edit).
+MAX_UPDATE_DELAY = 129_600 + 21_600
 # The news sitemap lists articles created since 12:00 server time (IST) two days before today
 # (docs/site.md §3), 500 at most.
 SITEMAP_START_DAYS = 2
@@ -84,7 +93,8 @@ DESK_BLOG_SHARE = 0.12
 GLOBAL_EDITION = "Global Edition"
 # robots.txt: None, the inferred default, is no route at all (404: everything allowed).
 ROBOTS_STATES = (None, "allow_api", "disallow_api")
-# /api/Search/GetAllNews: served as specified, failing (500), or in a changed shape.
+# /api/Search/GetAllNews and /api/Search/GetSubBlogs: served as specified, failing (500), or in
+# a changed shape.
 ALL_NEWS_STATES = ("ok", "error", "shape")
 
 
@@ -152,6 +162,9 @@ class _Timeline:
         self.pinned = {PINNED_SEED_ID: seed_article(), PINNED_OTHER_ID: self._pinned_other()}
         self.base = lru_cache(maxsize=4096)(self._generate)
         self.revised = lru_cache(maxsize=4096)(self._revise)
+        self.live_plans = lru_cache(maxsize=1024)(self._live_plans)
+        self.live_events = lru_cache(maxsize=1024)(self._live_events)
+        self.update = lru_cache(maxsize=16_384)(self._update)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -187,6 +200,13 @@ class _Timeline:
 
     def _append(self, row: tuple[int, int, int, int, int, int, int]) -> None:
         news_id, created, first, second, label, source, markup = row
+        kind = self._draw_type(news_id, SOURCES[source])
+        if kind == LIVE_KIND:
+            # A live blog changes through its updates, not through edits of its page; an
+            # author's post made a live blog is the News Desk's.
+            first = second = 0
+            if SOURCES[source] == BLOG:
+                source = SOURCES.index(NEWS_DESK)
         position = len(self.ids)
         self.ids.append(news_id)
         self.created.append(created)
@@ -195,13 +215,16 @@ class _Timeline:
         self.labels.append(label)
         self.sources.append(source)
         self.markups.append(markup)
-        self.kinds.append(self._draw_type(news_id, SOURCES[source]))
+        self.kinds.append(kind)
         self.by_source[source].append(position)
         self.by_label.setdefault(label, []).append(position)
 
     def _draw_type(self, news_id: int, source: str) -> int:
-        """An author's post is a Blog, and so is a share of the News Desk's pieces (analyses),
-        which its own listing then leaves out; everything else is News. (LiveBlog: later.)"""
+        """A few ids are live blogs (content.is_live_blog_id); an author's post is a Blog, and so
+        is a share of the News Desk's pieces (analyses), which its own listing then leaves out;
+        everything else is News."""
+        if is_live_blog_id(news_id):
+            return LIVE_KIND
         if source == BLOG:
             return BLOG_KIND
         if source == NEWS_DESK and _unit(self.seed, news_id, "type") < DESK_BLOG_SHARE:
@@ -251,21 +274,57 @@ class _Timeline:
             return index
         return None
 
+    def is_live(self, position: int) -> bool:
+        return self.kinds[position] == LIVE_KIND
+
+    def event_times(self, position: int) -> tuple[int, ...]:
+        """Every moment the article changes, ascending: its updates, or a live blog's updates
+        appearing, edited or deleted (each a new version of its record)."""
+        if self.kinds[position] == LIVE_KIND:
+            return self.live_events(position)
+        return tuple(t for t in (self.first_update[position], self.second_update[position]) if t)
+
     def update_times(self, position: int, moment: int) -> list[int]:
         """The update times of the article at `position` that are not after `moment`."""
-        return [
-            t
-            for t in (self.first_update[position], self.second_update[position])
-            if t and t <= moment
-        ]
+        return [t for t in self.event_times(position) if t <= moment]
 
     def modified(self, position: int, moment: int) -> int:
+        if self.kinds[position] == LIVE_KIND:
+            events = self.live_events(position)
+            index = bisect.bisect_right(events, moment)
+            return events[index - 1] if index else self.created[position]
         first, second = self.first_update[position], self.second_update[position]
         if second and second <= moment:
             return second
         if first and first <= moment:
             return first
         return self.created[position]
+
+    def _live_plans(self, position: int) -> tuple[UpdatePlan, ...]:
+        return live_schedule(self.seed, self.ids[position], self.created[position])
+
+    def _live_events(self, position: int) -> tuple[int, ...]:
+        moments = set()
+        for plan in self.live_plans(position):
+            moments.update(t for t in (plan.created, plan.edited, plan.deleted) if t)
+        return tuple(sorted(moments))
+
+    def _update(self, plan: UpdatePlan, edited: bool) -> Update:
+        title, html, texts = update_content(self.seed, plan.id, edited)
+        modified = datetime.fromtimestamp(plan.edited, UTC) if edited else None
+        return Update(
+            plan.id, title, html, texts, datetime.fromtimestamp(plan.created, UTC), modified
+        )
+
+    def live_updates(self, position: int, moment: int) -> tuple[Update, ...]:
+        """A live blog's updates as they stand at `moment`, newest created first (ties: the
+        newest id first), as the updates API lists them."""
+        updates = [
+            self.update(plan, bool(plan.edited and plan.edited <= moment))
+            for plan in self.live_plans(position)
+            if plan.created <= moment and not (plan.deleted and plan.deleted <= moment)
+        ]
+        return tuple(reversed(updates))
 
     def label_of(self, position: int) -> str | None:
         code = self.labels[position]
@@ -305,7 +364,7 @@ class _Timeline:
         # Links in the story point at older articles only: they exist whenever this one does.
         links = [self.link(rng.randrange(max(1, position)), "canonical") for _ in range(3)]
         created = datetime.fromtimestamp(self.created[position], UTC)
-        return generate(
+        data = generate(
             self.seed,
             news_id,
             created,
@@ -316,10 +375,20 @@ class _Timeline:
             links,
             self.kind_of(position),
         )
+        return as_live_blog(data, self.seed) if self.is_live(position) else data
 
     def _revise(self, position: int, revision: int) -> ArticleData:
         """The article after its first `revision` updates (0: as first published)."""
         base = self.base(position)
+        if self.is_live(position):
+            moment = (
+                self.live_events(position)[revision - 1] if revision else _timestamp(base.created)
+            )
+            return replace(
+                base,
+                updated=datetime.fromtimestamp(moment, UTC) if revision else None,
+                updates=self.live_updates(position, moment),
+            )
         if revision == 0:
             return base
         previous = self.revised(position, revision - 1)
@@ -351,6 +420,10 @@ class ReplicaSite:
       36 h after creation, the second 5 min to 6 h after the first. An update sets `Updated:`
       (byline, itemprop dateModified, JSON-LD, sitemap lastmod) and changes the story (a
       paragraph appended or inserted after the lead, or the lead extended).
+    - A few articles are live blogs (content.is_live_blog_id): their updates arrive in bursts
+      for 3 to 30 hours, now and then edited or deleted soon after; each change is a new
+      version (`Updated:`, the head's last-modified meta, the sitemap's lastmod follow), and
+      `/api/Search/GetSubBlogs/<id>/<page>` lists the updates (`sub_blogs`).
     - `expected_record(id)` is the record of the version current at `now`; `revisions(id)` the
       record of every version up to `now`, oldest first; `changes_between(t1, t2)` says which
       articles a crawler that ran at t1 must publish (again) at t2.
@@ -358,9 +431,9 @@ class ReplicaSite:
     `breakage` (None, "http500" or "no_dates") is consulted per request; see BREAKAGES.
 
     Knobs read per request: `robots` (ROBOTS_STATES: no robots.txt at all, the inferred default;
-    one allowing `/api/`; one disallowing it), `all_news` (ALL_NEWS_STATES: how
-    `/api/Search/GetAllNews` answers) and `geolocated_edition` (the edition a visitor without an
-    `Edition` cookie is given on `/`).
+    one allowing `/api/`; one disallowing it), `all_news` and `sub_blogs` (ALL_NEWS_STATES: how
+    `/api/Search/GetAllNews` and a live blog's `GetSubBlogs` answer) and `geolocated_edition`
+    (the edition a visitor without an `Edition` cookie is given on `/`).
 
     Listings (docs/site.md §3, §8.2) are queries on the timeline, public so that tests can say
     what a page must hold: `sitemap_ids`, `source_listing_ids`, `label_listing_ids`,
@@ -382,14 +455,22 @@ class ReplicaSite:
         decoy_port_url: str | None = None,
         robots: str | None = None,
         all_news: str = "ok",
+        sub_blogs: str = "ok",
     ) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        if robots not in ROBOTS_STATES or all_news not in ALL_NEWS_STATES:
-            raise ValueError(f"robots one of {ROBOTS_STATES}, all_news one of {ALL_NEWS_STATES}")
+        if (
+            robots not in ROBOTS_STATES
+            or all_news not in ALL_NEWS_STATES
+            or sub_blogs not in ALL_NEWS_STATES
+        ):
+            raise ValueError(
+                f"robots one of {ROBOTS_STATES}, all_news and sub_blogs one of {ALL_NEWS_STATES}"
+            )
         self.seed = seed
         self.robots = robots
         self.all_news = all_news
+        self.sub_blogs = sub_blogs
         self.geolocated_edition = "South Asia"
         self.decoy_url = decoy_url.rstrip("/") if decoy_url else None
         # Another port of 127.0.0.1: the target of the `redirect_other_port` fault.
@@ -527,6 +608,8 @@ class ReplicaSite:
             return render_amp_page(data, bot, dates=dates)
         if variant != "desktop":
             raise ValueError(f"unknown variant {variant!r}")
+        if data.is_live_blog:
+            return render_live_blog_page(data, bot, self, dates=dates)
         return render_article_page(data, data.markup, bot, self, dates=dates)
 
     @property
@@ -594,18 +677,19 @@ class ReplicaSite:
         return [self._article(position, number) for number in range(len(updates) + 1)]
 
     def expected_record(
-        self, news_id: str | int, variant: str = "desktop", bot: bool = False
+        self, news_id: str | int, variant: str = "desktop", bot: bool = False, api: bool = True
     ) -> dict:
-        """The record of the version current at `now` (what a healthy page yields)."""
+        """The record of the version current at `now` (what a healthy page yields); `api=False`:
+        of its page alone, a live blog's updates unknown (model.expected_record)."""
         data = self.article(news_id)
-        return expected_record(data, variant, bot, amp_tag_order(data))
+        return expected_record(data, variant, bot, amp_tag_order(data), api)
 
     def revisions(
-        self, news_id: str | int, variant: str = "desktop", bot: bool = False
+        self, news_id: str | int, variant: str = "desktop", bot: bool = False, api: bool = True
     ) -> list[dict]:
         """The expected record of every version that exists at `now`, oldest first."""
         return [
-            expected_record(data, variant, bot, amp_tag_order(data))
+            expected_record(data, variant, bot, amp_tag_order(data), api)
             for data in self.versions(news_id)
         ]
 
@@ -623,10 +707,7 @@ class ReplicaSite:
         updated = []
         oldest = bisect.bisect_left(timeline.created, start - MAX_UPDATE_DELAY, 0, first_new)
         for position in range(oldest, first_new):
-            if any(
-                start < moment <= end
-                for moment in (timeline.first_update[position], timeline.second_update[position])
-            ):
+            if any(start < moment <= end for moment in timeline.event_times(position)):
                 updated.append(str(timeline.ids[position]))
         return {"new": new, "updated": updated}
 
@@ -644,6 +725,8 @@ class ReplicaSite:
             return render_amp_page(data, bot, dates=dates)
         if variant != "desktop":
             raise ValueError(f"unknown variant {variant!r}")
+        if data.is_live_blog:
+            return render_live_blog_page(data, bot, self, dates=dates)
         return render_article_page(data, markup or data.markup, bot, self, dates=dates)
 
     def canonical_url(self, news_id: str | int) -> str:
@@ -756,6 +839,10 @@ class ReplicaSite:
         return f'<div class="sidebar-block">{heading_html}{"".join(items)}</div>'
 
     # -- what puts an article in a listing -------------------------------------------------------
+
+    def updates_of(self, news_id: int) -> tuple[Update, ...]:
+        """A live blog's updates at `now`, newest created first (none for other articles)."""
+        return self.article(news_id).updates
 
     def kind_of(self, news_id: int) -> str:
         """The article type (model.KINDS)."""

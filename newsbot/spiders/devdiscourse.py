@@ -11,7 +11,10 @@ Discovery follows how the site works (docs/site.md §3, §8; the rules are newsb
 - when GetAllNews is disallowed, fails or changes shape, `/pti-stories` and `/AgencyWire` (by
   creation) stand in for it, paged back while new: counted and logged once.
 An article is fetched when its id is unknown, or when a source says it was modified after what
-the store holds; `-a full=1` fetches everything it finds. Links on article pages (sidebars,
+the store holds; `-a full=1` fetches everything it finds. A live blog's record is completed by
+its updates, read from the updates API after its page (newsbot/liveblog.py); the news sitemap's
+lastmod and `/news-analysis` follow its updates, so a live blog that gained some is fetched
+again like any modified article. Links on article pages (sidebars,
 ALSO READ, the story's own links) are not followed: they name articles the sources above list
 anyway, or old ones outside this run's reach, so on an ordinary run they are only revisits.
 Extraction is newsbot/extract.py.
@@ -52,8 +55,9 @@ from newsbot.discovery import (
 )
 from newsbot.extract import Page, extract_article, stated_url
 from newsbot.failures import failure_reason, is_html
-from newsbot.items import Article
+from newsbot.items import LIVE_BLOG, Article
 from newsbot.layouts import LISTING_LAYOUTS
+from newsbot.liveblog import SUB_BLOGS, UpdatesWalk, read_updates
 from newsbot.newsids import NewsIdSet
 from newsbot.processors import IST, parse_datetime
 from newsbot.shared import SharedBackfill
@@ -701,7 +705,11 @@ class DevdiscourseSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         article = extract_article(response, self.crawler.stats, page)
-        yield article
+        if article.kind == LIVE_BLOG and article.id:
+            self.crawler.stats.inc_value(keys.LIVEBLOG_PAGES)
+            yield self.updates_request(article, UpdatesWalk(self.stored_updates(article.id)), 1)
+        else:
+            yield article
         if self.since_walk.outstanding:  # walking ids by creation time: when was this one
             created = parse_datetime(article.created or "")
             yield from self.since_walked(int(response.meta["news_id"]), created)
@@ -711,6 +719,59 @@ class DevdiscourseSpider(scrapy.Spider):
         if self.backfill is not None:
             self.backfill.fail(int(response.meta["news_id"]))
             yield from self.since_walked(int(response.meta["news_id"]))
+
+    # -- live blogs: the updates API -------------------------------------------------------------
+
+    def stored_updates(self, news_id: str) -> list[dict] | None:
+        """The updates of the live blog's last publication (None: none, or `full=1`)."""
+        if self.arguments.full or self.store is None:
+            return None
+        row = self.store.get(news_id)
+        return row.stored_updates() if row is not None else None
+
+    def updates_request(self, article: Article, walk: UpdatesWalk, page: int) -> scrapy.Request:
+        """A page of the live blog's updates. The item waits in the request until its last page:
+        a run's pending live blogs are few, and each holds only its own record."""
+        self.crawler.stats.inc_value(keys.LIVEBLOG_API_REQUESTS)
+        return scrapy.Request(
+            self.site_url(SUB_BLOGS.format(news_id=article.id, page=page)),
+            callback=self.parse_updates,
+            errback=self.updates_failed,
+            cb_kwargs={"article": article, "walk": walk, "page": page},
+            # Ahead of new pages: the record is done and published sooner, memory stays flat.
+            priority=1,
+        )
+
+    def parse_updates(
+        self, response: Response, article: Article, walk: UpdatesWalk, page: int
+    ) -> Iterator[Article | scrapy.Request]:
+        try:
+            more = walk.consider(read_updates(response.body, article.url or ""))
+        except ShapeChanged as error:
+            self.logger.warning("Updates of live blog %s unreadable: %s", article.id, error)
+            yield self.without_updates(article, "shape")
+            return
+        if more:
+            yield self.updates_request(article, walk, page + 1)
+            return
+        article.updates = walk.updates()
+        yield article
+
+    def updates_failed(self, failure: Failure) -> Iterator[Article]:
+        """The updates API refused or failed (after retries): the record is published all the
+        same, its `updates` unknown."""
+        request = failure.request
+        if failure.check(IgnoreRequest) and self.disallowed(request.url):
+            reason = "disallowed"
+        else:
+            reason = failure_reason(failure)
+        self.logger.info("Updates of %s not read: %s", request.url, reason)
+        yield self.without_updates(request.cb_kwargs["article"], reason)
+
+    def without_updates(self, article: Article, reason: str) -> Article:
+        article.updates = None
+        self.crawler.stats.inc_value(keys.updates_unknown(reason))
+        return article
 
     def article_answered(self, news_id: str) -> None:
         self.answered.add(news_id)

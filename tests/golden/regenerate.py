@@ -57,6 +57,11 @@ GOLDEN_PAGES: dict[str, tuple[Callable[[ArticleData], bool], str, bool]] = {
     ),
     "opinion": (_is(subtype="Opinion", markup="2026"), "desktop", False),
     "several-sectors": (lambda d: len(d.sectors) >= 3, "desktop", False),
+    # Live blogs (docs/site.md §5.4): a view of their own; AMP only for non-agency sources.
+    "live-blog": (_is(kind="LiveBlog", server_utc=False), "desktop", False),
+    "live-blog-utc-clock": (_is(kind="LiveBlog", server_utc=True), "desktop", False),
+    "live-blog-bot-user-agent": (_is(kind="LiveBlog", source="PTI"), "desktop", True),
+    "live-blog-amp": (_is(kind="LiveBlog", source=NEWS_DESK), "amp", False),
 }
 
 
@@ -75,7 +80,9 @@ def main() -> None:
         url = MIRROR + data.canonical_path + ("?amp" if variant == "amp" else "")
         html = site.render_article(news_id, variant=variant, bot=bot)
         (GOLDEN_DIR / f"{name}.html").write_text(html, encoding="utf-8")
-        expected = {"url": url, "record": site.expected_record(news_id, variant=variant, bot=bot)}
+        # A page alone says nothing of a live blog's updates: `updates` unknown (null).
+        record = site.expected_record(news_id, variant=variant, bot=bot, api=False)
+        expected = {"url": url, "record": record}
         text = json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
         (GOLDEN_DIR / f"{name}.json").write_text(text, encoding="utf-8")
         print(f"{name}: article {news_id}")
