@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from io import BytesIO
 from typing import IO, TYPE_CHECKING, Any, Self
 
@@ -16,7 +17,7 @@ from newsbot.datadir import output_dir
 from newsbot.filefaults import FileFault, record_fault
 from newsbot.items import ARTICLE_FIELDS
 from newsbot.publish import PartFile, kill_point
-from newsbot.state import crawl_stamp, publishing_store, run_marks, seen_store
+from newsbot.state import RunState, crawl_stamp, publishing_store, run_marks, seen_store
 from newsbot.store import StoredArticle, content_hash, effective_updated, published_label
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ class JsonLinesWriterPipeline:
         # the labels the records show the site has.
         self.rows: list[StoredArticle] = []
         self.labels: set[str] = set()
+        self.served: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -183,6 +185,8 @@ class JsonLinesWriterPipeline:
         directory = output_dir(self.crawler.settings, self.crawler.spider.name)
         self.output = PartFile(directory / f"{crawl_stamp(self.crawler)}.jsonl")
         self.store = publishing_store(self.crawler)
+        state = self.crawler.get_extension(RunState)
+        self.served = state.served if state is not None else {}
         self.exporter.start_exporting()
 
     def process_item(self, item: Any) -> Any:
@@ -201,7 +205,8 @@ class JsonLinesWriterPipeline:
             raise
         # A crash loses at most the record being written; everything before it is whole lines.
         adapter = ItemAdapter(item)
-        self.rows.append(StoredArticle.from_record(adapter))
+        row = StoredArticle.from_record(adapter)
+        self.rows.append(replace(row, served=self.served.get(adapter["id"])))
         if label := published_label(adapter):
             self.labels.add(label)
         self.stats.inc_value(keys.ITEMS_WRITTEN)

@@ -45,6 +45,9 @@ class RunState:
         self.closers: list[Callable[[], None]] = []
         # Set by the spider: the marks (newsbot/discovery.py) to store when the run publishes.
         self.marks_source: Callable[[], dict[str, str | None]] | None = None
+        # Set by the spider: when the site served each article page of this run, by its clock
+        # (news id -> ISO time), for the store (StoredArticle.served).
+        self.served: dict[str, str] = {}
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a

@@ -58,6 +58,10 @@ class StoredArticle:
     revision: int
     first_seen: str
     last_seen: str
+    # The site's clock (its `Date` header) when the stored revision's page was served: a listing
+    # time up to then names that revision or an older one. None when not known (a store kept
+    # before it, a record absorbed from a file).
+    served: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Self:
@@ -158,20 +162,26 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    # When the site served each stored revision, by its own clock (StoredArticle.served).
+    db.execute("ALTER TABLE articles ADD COLUMN served TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v0_to_v1,
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen"
+_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen, served"
 _UPSERT = (
-    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET created = excluded.created, updated = excluded.updated,"
     " content_hash = excluded.content_hash, revision = excluded.revision,"
-    " last_seen = excluded.last_seen"
+    " last_seen = excluded.last_seen, served = excluded.served"
     # Absorbing files out of order (a rebuilt store) must never move an article back.
     " WHERE excluded.revision > articles.revision"
 )
@@ -332,7 +342,7 @@ class SeenStore:
         """Insert many articles at once, as if published (tests and benchmarks)."""
         with self._faults("write"), self._transaction():
             self.db.executemany(
-                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (astuple(row) for row in rows),
             )
 
