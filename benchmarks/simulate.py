@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -187,8 +189,10 @@ def simulate(
     site = ReplicaSite(articles=INITIAL_ARTICLES, seed=seed, now=START, robots=ROBOTS[robots])
     server = serve_in_thread(site)
     directory = out / f"{scenario.name}-{robots}"
+    # A month starts from an empty data directory, as a new cron job does.
+    shutil.rmtree(directory, ignore_errors=True)
     data_dir = directory / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True)
     rows: list[Tick] = []
     # Every record's capture keys, with the tick that published it.
     captured: list[tuple[str, str, int]] = []
@@ -243,9 +247,9 @@ def simulate(
         "wall_s": round(total_wall, 1),
         "ticks": [asdict(row) for row in rows],
     }
-    hours = int((ticks[-1] - START).total_seconds() // 3600)
+    span = int((ticks[-1] - START).total_seconds() // 3600)
     result["site_hourly"] = [
-        len(site.state_at(START + timedelta(hours=h))) for h in range(hours + 1)
+        len(site.state_at(START + timedelta(hours=h))) for h in range(span + 1)
     ]
     result.update(judge(site, coverages, captured, ticks, robots))
     (directory / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
@@ -287,7 +291,8 @@ def judge(
             number = first_tick.get((coverage.name, key))
             if number is not None:
                 seen += 1
-                delays.append((ticks[number] - max(when, ticks[0])).total_seconds() / 3600)
+                if when > ticks[0]:  # what was there before the first run is the site's start
+                    delays.append((ticks[number] - when).total_seconds() / 3600)
                 continue
             # Was it on the site at some run (at or after it appeared, before it was replaced)?
             observable = any(when <= t and (until is None or t < until) for t in ticks)
@@ -365,6 +370,12 @@ def hours(value: float | None) -> str:
     return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
 
 
+def fresh(column: dict) -> list[float]:
+    """Freshness in hours of what appeared after the first run (results of earlier versions of
+    this script count what was there before it as 0)."""
+    return [delay for delay in column["fresh_hours"] if delay > 0]
+
+
 def table(results: list[dict]) -> str:
     """One markdown row per scenario and robots.txt."""
     head = (
@@ -394,7 +405,7 @@ def table(results: list[dict]) -> str:
                     f"{revisions['captured']}/{revisions['expected']} "
                     f"({100 * revisions['coverage']:.2f} %; {revisions['superseded']})",
                     str(revisions["duplicates"]),
-                    f"{hours(articles['fresh_median_h'])} / {hours(articles['fresh_p95_h'])}",
+                    " / ".join(hours(percentile(fresh(articles), share)) for share in (0.5, 0.95)),
                     f"{statistics.median(requests):.0f} / {max(requests)}",
                     f"{sum(t['requests'] for t in later) / written:.2f}",
                     f"{sum(t['article_requests'] for t in later) / written:.2f}",
@@ -405,6 +416,24 @@ def table(results: list[dict]) -> str:
             + " |"
         )
     return "\n".join(rows)
+
+
+def after_outages(results: list[dict]) -> list[str]:
+    """The first run after the longest pause of each outage scenario."""
+    notes = []
+    for result in results:
+        if result["scenario"] != "outage":
+            continue
+        moments = [datetime.fromisoformat(tick["at"]) for tick in result["ticks"]]
+        pause, number = max((b - a, n + 1) for n, (a, b) in enumerate(pairwise(moments)))
+        tick = result["ticks"][number]
+        notes.append(
+            f"outage, /api/ {result['robots']}ed: the first run after {pause} without runs "
+            f"exited {tick['status']}, made {tick['requests']} requests "
+            f"({tick['article_requests']} article pages), published {tick['written']} records "
+            f"in {tick['wall_s']:.0f} s"
+        )
+    return notes
 
 
 def plots(results: list[dict], directory: Path) -> list[Path]:
@@ -426,7 +455,8 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         ]
 
     written = []
-    figure, axes = pyplot.subplots(1, len(names), figsize=(4 * len(names), 3.6), squeeze=False)
+    width = max(4 * len(names), 9)
+    figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
         mine = [r for r in results if r["scenario"] == name]
         site = mine[0]["site_hourly"]
@@ -451,7 +481,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
     written.append(directory / "cumulative.png")
     figure.savefig(written[-1], dpi=90)
 
-    figure, axes = pyplot.subplots(1, len(names), figsize=(4 * len(names), 3.6), squeeze=False)
+    figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
         for result in (r for r in results if r["scenario"] == name):
             color, line = styles[result["robots"]]
@@ -481,7 +511,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
     )
     for axis, column in zip(axes, ("articles", "revisions"), strict=True):
         for result in results:
-            delays = sorted(max(d, 1 / 60) for d in result["coverage"][column]["fresh_hours"])
+            delays = sorted(max(d, 1 / 60) for d in fresh(result["coverage"][column]))
             if not delays:
                 continue
             share = [(n + 1) / len(delays) for n in range(len(delays))]
@@ -532,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.report:
         results = load(arguments.out)
         print(table(results))
+        for note in after_outages(results):
+            print(note)
         for path in plots(results, arguments.report):
             print(f"wrote {path}")
         return 0
