@@ -476,7 +476,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.grid(alpha=0.3)
     axes[0][0].set_ylabel("articles published (cumulative)")
     axes[0][0].legend(loc="upper left", fontsize="small")
-    figure.suptitle("Articles published by the site and by newsbot over the month")
+    figure.suptitle("Articles published by the site and by newsbot, cumulative")
     figure.tight_layout()
     written.append(directory / "cumulative.png")
     figure.savefig(written[-1], dpi=90)
