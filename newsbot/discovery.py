@@ -220,9 +220,11 @@ class ListingItem:
 
 @dataclass(frozen=True)
 class Stored:
-    """What the store holds for a listed article that matters here."""
+    """What the store holds for a listed article that matters here: the stored revision's
+    `updated`, and when the site served its page by the site's clock (None: not known)."""
 
     updated: datetime
+    served: datetime | None = None
 
 
 Lookup = Callable[[str], Stored | None]
@@ -235,8 +237,11 @@ class ListingWalk:
     `since` is when the last finished run began (server time): everything modified before it was
     seen then. `announced` holds the articles whose modification the news sitemap already stated
     exactly; a listing's coarser time is not asked about them. `everything` (a first run, or
-    `full=1`) fetches every item and pages on while there are items. The spider bounds every walk
-    by `max_pages`.
+    `full=1`) fetches every item and pages on while there are items; the spider bounds it by
+    `max_pages`. An ordinary run pages on as far as its rule says, which is as far as the site
+    changed since the last run (a page per 20-40 changes): the spider bounds it by the article
+    budget, and a page holding only items already listed on this walk's earlier pages ends it
+    (a listing that repeats itself has nothing further to show).
 
     The label fragments (DAY_THEN_RANKING) are read one page deep on an ordinary run: their first
     page holds items 6-20 that the label's own page does not show; deeper, what changed since the
@@ -253,11 +258,17 @@ class ListingWalk:
     # as (stored `updated` to the minute, id), and their URLs.
     unresolved: list[tuple[datetime, str]] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    # Ids listed on the pages walked so far (an ordinary run's walk).
+    listed: set[str] = field(default_factory=set)
 
     def consider(self, items: list[ListingItem]) -> tuple[list[ListingItem], bool]:
         """(the items of a page to fetch, whether the next page may hold more)."""
         if self.everything:
             return items, bool(items)
+        ids = {item.news_id for item in items}
+        if ids <= self.listed:
+            return [], False
+        self.listed |= ids
         if self.order is Order.CREATED:
             wanted = [item for item in items if self.lookup(item.news_id) is None]
             return wanted, bool(items) and len(wanted) == len(items)
@@ -278,6 +289,11 @@ class ListingWalk:
             return False
         # Modified after both what the store holds and the last run's start, to the minute.
         latest = item.modified.latest
+        if stored.served is not None and latest <= stored.served:
+            # The stored revision was served after the latest moment the listing's time allows:
+            # it holds that modification. A coarse time ("Yesterday" spans a day) straddles the
+            # last run's start for a whole day of articles, which this alone tells unchanged.
+            return False
         return latest > stored.updated + timedelta(minutes=1) and (
             self.since is None or latest > self.since
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -22,7 +23,14 @@ from newsbot.items import ARTICLE_FIELDS, LIVE_BLOG
 from newsbot.newsids import NewsIdSet
 from newsbot.publish import PartFile, kill_point, part_path, rename_into_place, unused
 from newsbot.shared import RedisUnavailable
-from newsbot.state import backfill_of, crawl_stamp, publishing_store, run_marks, seen_store
+from newsbot.state import (
+    RunState,
+    backfill_of,
+    crawl_stamp,
+    publishing_store,
+    run_marks,
+    seen_store,
+)
 from newsbot.store import (
     Progress,
     StoredArticle,
@@ -32,6 +40,8 @@ from newsbot.store import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
     from scrapy.utils.asyncio import AsyncioLoopingCall
@@ -229,6 +239,8 @@ class JsonLinesWriterPipeline:
         self.redis_lost = False
         self.chunks = 0
         self.checkpoints: AsyncioLoopingCall | LoopingCall | None = None
+        # When the site served each article of this run (newsbot/spiders: RunState.served).
+        self.served: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -240,6 +252,8 @@ class JsonLinesWriterPipeline:
     def open_spider(self) -> None:
         self.store = publishing_store(self.crawler)
         self.job = backfill_of(self.crawler)
+        state = self.crawler.get_extension(RunState)
+        self.served = state.served if state is not None else {}
         self.output = PartFile(self._next_path())
         self.exporter.start_exporting()
         if self.job is not None:
@@ -324,7 +338,7 @@ class JsonLinesWriterPipeline:
         logger.info("Wrote %d records to %s", self.output.records, path)
         try:
             labels: set[str] = set()
-            rows = read_rows(path, labels)
+            rows = self._rows(path, labels)
             self.store.record_publication(path.name, rows, labels, marks, progress)
         except FileFault as fault:
             # The file is published: the next run's recovery records it (store.recover), and
@@ -349,7 +363,7 @@ class JsonLinesWriterPipeline:
                 with file_fault(part, "rename"):
                     os.replace(self.output.part, part)
             labels: set[str] = set()
-            rows = read_rows(part, labels)
+            rows = self._rows(part, labels)
             self.store.record_publication(path.name, rows, labels, marks, progress)
         except FileFault as fault:
             self._failed(fault)
@@ -370,6 +384,12 @@ class JsonLinesWriterPipeline:
         self.stats.set_value(keys.OUTPUT_FILE, str(published))
         logger.info("Wrote %d records to %s", self.output.records, published)
         return True
+
+    def _rows(self, path: Path, labels: set[str]) -> Iterator[StoredArticle]:
+        """The store rows of the file's records (`read_rows`), each with when the site served
+        its page."""
+        for row in read_rows(path, labels):
+            yield replace(row, served=self.served.get(str(row.id)))
 
     def _save(self, marks: dict[str, str | None], progress: Progress | None) -> None:
         """A run (or checkpoint) that published nothing still moves its marks and progress on."""

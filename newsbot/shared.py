@@ -126,7 +126,7 @@ if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 for _, r in ipairs(p.rows) do
   local old = redis.call('HGET', KEYS[2], r[1])
   local first = r[6]
-  local updates = r[8]
+  local updates = r[9]
   local write = true
   if old then
     local rev, ofirst = string.match(old, '^(%d+)\\t[^\\t]*\\t[^\\t]*\\t[^\\t]*\\t([^\\t]*)')
@@ -136,7 +136,7 @@ for _, r in ipairs(p.rows) do
     if updates == '' then updates = string.match(old, '\\t([^\\t]*)$') end
   end
   if write then
-    local row = {r[2], r[3], r[4], r[5], first, r[7], updates}
+    local row = {r[2], r[3], r[4], r[5], first, r[7], r[8], updates}
     redis.call('HSET', KEYS[2], r[1], table.concat(row, '\\t'))
     if tonumber(r[1]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
       redis.call('SET', KEYS[3], r[1])
@@ -172,6 +172,7 @@ class RedisStore:
     Every worker publishes its own files in its own data directory; the ledger of published
     files is keyed by `worker` (host and data directory), since two workers may name a file
     alike. An article is one hash field (`revision, created, updated, hash, first, last seen`,
+    when the site served it,
     a live blog's updates):
     about 150 bytes. Raises RedisUnavailable when Redis can't be reached, after `lost` is told.
     """
@@ -201,7 +202,8 @@ class RedisStore:
         if row is None:
             return None
         # A live blog's updates are JSON, whose strings escape tabs: the last field is whole.
-        revision, created, updated, content, first, last, updates = row.decode().split("\t")
+        fields = row.decode().split("\t")
+        revision, created, updated, content, first, last, served, updates = fields
         return StoredArticle(
             int(news_id),
             created or None,
@@ -211,6 +213,7 @@ class RedisStore:
             first,
             last,
             updates or None,
+            served or None,
         )
 
     def newest_id(self) -> int | None:
@@ -271,6 +274,7 @@ class RedisStore:
                     r.content_hash,
                     r.first_seen,
                     r.last_seen,
+                    r.served or "",
                     r.updates or "",
                 ]
                 for r in rows

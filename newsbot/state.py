@@ -58,6 +58,9 @@ class RunState:
         # The spider's backfill job (`-a ids=…`), its progress read from the store; None for an
         # ordinary run or a crawl that may not publish.
         self.backfill: Backfill | None = None
+        # Set by the spider: when the site served each article page of this run, by its clock
+        # (news id -> ISO time), for the store (StoredArticle.served).
+        self.served: dict[str, str] = {}
         # Whether this crawl may publish: it holds the run lock, so no other run is writing here
         # and every part file is a dead run's. The cron runner took the lock already; a crawl
         # started some other way takes it here. Failing that (a second crawl started beside a

@@ -76,7 +76,8 @@ ALLNEWS_GAP = "newsbot/discovery/allnews_gap"
 LISTING_LINKS = "newsbot/discovery/listing_links"
 # Stored articles that a listing showed modified since they were stored: fetched again.
 LISTING_CHANGED = "newsbot/discovery/listing_changed"
-# Listing walks stopped by `max_pages` while the next page could still hold something new.
+# Listing walks of an ordinary run stopped by the article budget while the next page could still
+# hold something new (a first run's or `full=1`'s walks stop at `max_pages` uncounted).
 LISTING_CUT = "newsbot/discovery/listing_cut"
 OVER_BUDGET = "newsbot/discovery/over_budget"
 

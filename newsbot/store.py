@@ -68,6 +68,10 @@ class StoredArticle:
     # A live blog's `updates` as published, JSON (None: not a live blog, or not known): what a
     # re-visit compares the updates API's first pages with, and completes the list from.
     updates: str | None = None
+    # The site's clock (its `Date` header) when the stored revision's page was served: a listing
+    # time up to then names that revision or an older one. None when not known (a store kept
+    # before it, a record absorbed from a file).
+    served: str | None = None
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Self:
@@ -207,6 +211,11 @@ def _v5_to_v6(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN updates TEXT")
 
 
+def _v6_to_v7(db: sqlite3.Connection) -> None:
+    # When the site served each stored revision, by its own clock (StoredArticle.served).
+    db.execute("ALTER TABLE articles ADD COLUMN served TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v0_to_v1,
     _v1_to_v2,
@@ -214,15 +223,16 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v3_to_v4,
     _v4_to_v5,
     _v5_to_v6,
+    _v6_to_v7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen, updates"
+_COLUMNS = "id, created, updated, content_hash, revision, first_seen, last_seen, updates, served"
 _UPSERT = (
-    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET created = excluded.created, updated = excluded.updated,"
     " content_hash = excluded.content_hash, revision = excluded.revision,"
-    " last_seen = excluded.last_seen,"
+    " last_seen = excluded.last_seen, served = excluded.served,"
     # A revision whose updates could not be read keeps the last ones known: the next visit
     # still stops where it meets them, and its record completes the list from them.
     " updates = coalesce(excluded.updates, articles.updates)"
@@ -446,7 +456,7 @@ class SeenStore:
         """Insert many articles at once, as if published (tests and benchmarks)."""
         with self._faults("write"), self._transaction():
             self.db.executemany(
-                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (astuple(row) for row in rows),
             )
 

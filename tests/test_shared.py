@@ -53,13 +53,15 @@ def test_the_redis_store_keeps_what_the_sqlite_one_keeps(redis_server: RedisServ
     assert store.get(8) is None
 
 
-def test_the_redis_store_keeps_a_live_blogs_updates_like_the_sqlite_one(
+def test_the_redis_store_keeps_updates_and_served_times_like_the_sqlite_one(
     redis_server: RedisServer,
 ) -> None:
     store = RedisStore(redis_server.url, "host:/a")
     updates = '[{"id": 3, "title": "a\\tb"}]'  # JSON: a tab in a string is escaped
-    store.record_publication("1.jsonl", [replace(row(7, 1), updates=updates)])
+    served = "2026-12-01T05:00:00+05:30"  # when the site served the page, by its clock
+    store.record_publication("1.jsonl", [replace(row(7, 1), updates=updates, served=served)])
     assert store.get(7).stored_updates() == [{"id": 3, "title": "a\tb"}]
+    assert store.get(7).served == served
     # A revision whose updates could not be read keeps the last ones known.
     store.record_publication("2.jsonl", [row(7, 2)])
     assert (store.get(7).revision, store.get(7).updates) == (2, updates)

@@ -70,6 +70,7 @@ def test_new_store_is_at_the_current_schema_in_wal_mode(store: SeenStore) -> Non
         "first_seen",
         "last_seen",
         "updates",
+        "served",
     }
 
 
@@ -336,6 +337,22 @@ def test_a_v3_store_gains_the_discovery_marks_keeping_its_rows_and_labels(tmp_pa
     assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     assert store.get(42).created == "2020-03-02T17:29:00+05:30"
     assert (store.labels(), store.marks()) == ({"brand-new"}, {})
+    store.close()
+
+
+def test_a_v4_store_gains_served_times_unknown_for_its_rows(tmp_path: Path):
+    path = tmp_path / STORE_NAME
+    old = sqlite3.connect(path)
+    old.executescript(V3_SCHEMA.replace("PRAGMA user_version = 3;", ""))
+    old.executescript("CREATE TABLE marks (name TEXT PRIMARY KEY, value TEXT NOT NULL);")
+    old.execute("PRAGMA user_version = 4")
+    old.close()
+    store = SeenStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert store.get(42).served is None and store.get(42).revision == 3
+    served = replace(row(42, revision=4), served="2026-11-26T10:04:07+00:00")
+    store.record_publication("b.jsonl", [served])
+    assert store.get(42) == replace(served, first_seen="2026-01-01T00:00:00Z")
     store.close()
 
 

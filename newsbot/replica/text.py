@@ -39,7 +39,8 @@ def xml_text(text: str) -> str:
 def slug(news_id: int, title: str, limit: int = 130) -> str:
     """The canonical slug (130 characters; the news sitemap uses 150)."""
     raw = f"{news_id}-{title}".encode()
-    ascii_text = "".join(chr(b) if b < 128 else "?" for b in raw).lower()
+    # Each byte past ASCII becomes one "?" (the ascii codec replaces byte by byte).
+    ascii_text = raw.decode("ascii", "replace").replace("\ufffd", "?").lower()
     kept = _SPACES.sub(" ", _NOT_SLUG.sub("", ascii_text)).strip()
     return kept[:limit].strip().replace(" ", "-")
 

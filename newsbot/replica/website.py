@@ -84,6 +84,18 @@ SITEMAP_START_DAYS = 2
 SITEMAP_START_HOUR = 12
 SITEMAP_CAP = 500
 BREAKAGES = (None, "http500", "no_dates")
+# The publishing rate (about 1,000 articles a day, as on the live site: docs/site.md §3): gaps of
+# 60-120 s between articles, 15 % of them 5-30 s (bursts), each divided by the hour's weight in
+# the day (IST): the desks publish most in Indian daytime, least at night. The weights average 1,
+# so a day holds about 1,090 articles whatever the profile.
+DIURNAL_WEIGHTS = (
+    0.35, 0.3, 0.3, 0.3, 0.35, 0.5,  # 00-05 IST
+    0.8, 1.1, 1.4, 1.6, 1.7, 1.7,  # 06-11
+    1.6, 1.6, 1.5, 1.5, 1.4, 1.3,  # 12-17
+    1.2, 1.1, 1.0, 0.8, 0.6, 0.45,  # 18-23
+)  # fmt: skip
+_DIURNAL_MEAN = sum(DIURNAL_WEIGHTS) / len(DIURNAL_WEIGHTS)
+_IST_OFFSET = 19_800
 # Label and region listings hold only articles with a region ranking that are not sponsored
 # (docs/site.md §3): these shares leave some articles out of every label listing.
 RANKED_SHARE = 0.85
@@ -123,6 +135,16 @@ def _update_schedule(rng: random.Random, created: int) -> tuple[int, int]:
     if rng.random() >= SECOND_UPDATE_SHARE:
         return first, 0
     return first, first + rng.randint(MIN_UPDATE_GAP, 21_600)
+
+
+def _gap(rng: random.Random, moment: int) -> int:
+    """Seconds from an article (at `moment`) to its neighbour: bursty, denser in Indian daytime.
+    Draws from `rng` exactly as the flat rate of earlier versions did, so ids, labels and sources
+    are unchanged; only the times follow the day."""
+    burst = rng.random() < 0.15
+    gap = rng.randint(5, 30) if burst else rng.randint(60, 120)
+    hour = (moment + _IST_OFFSET) // 3600 % 24
+    return max(1, round(gap * _DIURNAL_MEAN / DIURNAL_WEIGHTS[hour]))
 
 
 def _timestamp(moment: datetime) -> int:
@@ -175,7 +197,7 @@ class _Timeline:
         return label, source, markup
 
     def _build_past(self, count: int) -> None:
-        """Walk back from the epoch: one article every 60-120 s, with bursts, ids ascending."""
+        """Walk back from the epoch at the site's rate (`_gap`), ids ascending."""
         rng = random.Random(f"{self.seed}:index")
         updates = random.Random(f"{self.seed}:updates")
         news_id = NEWEST_ID_BASE + rng.randrange(5000)
@@ -193,8 +215,7 @@ class _Timeline:
             first, second = _update_schedule(updates, moment)
             rows.append((news_id, moment, first, second, label, source, markup))
             news_id -= 1 + (rng.randrange(1, 4) if rng.random() < 0.3 else 0)
-            burst = rng.random() < 0.15
-            moment -= rng.randint(5, 30) if burst else rng.randint(60, 120)
+            moment -= _gap(rng, moment)
         for row in reversed(rows):
             self._append(row)
 
@@ -239,8 +260,7 @@ class _Timeline:
         else:
             last_id, last_created = NEWEST_ID_BASE, self.epoch
         news_id = last_id + 1 + (rng.randrange(1, 4) if rng.random() < 0.3 else 0)
-        burst = rng.random() < 0.15
-        created = last_created + (rng.randint(5, 30) if burst else rng.randint(60, 120))
+        created = last_created + _gap(rng, last_created)
         # `articles=N` means N articles exist at the epoch: the future starts after it.
         created = max(created, self.epoch + 1)
         label, source, markup = self._draw_kind(rng)
@@ -415,7 +435,8 @@ class ReplicaSite:
       that moment. `state_at(moment)` is a view of the same site at another moment (sharing
       caches; `advance` on it moves the view only).
     - `articles=N` articles exist at the initial `now` (plus the two pinned old ones); later
-      articles appear at the site's rate (about 45 an hour, in bursts), ids ascending.
+      articles appear at the site's rate (about 1,000 a day, in bursts, most in Indian daytime:
+      DIURNAL_WEIGHTS), ids ascending.
     - About 25 % of articles get one update (30 % of those a second one): the first 5 min to
       36 h after creation, the second 5 min to 6 h after the first. An update sets `Updated:`
       (byline, itemprop dateModified, JSON-LD, sitemap lastmod) and changes the story (a
@@ -675,6 +696,17 @@ class ReplicaSite:
         position = self._position_of(news_id)
         updates = self._timeline.update_times(position, self._clock[1])
         return [self._article(position, number) for number in range(len(updates) + 1)]
+
+    def version_times(self, news_id: str | int) -> list[datetime]:
+        """When each version published by `now` appeared (creation, then each update), oldest
+        first: `versions` without building them (the month's simulation asks for 30,000)."""
+        news_id = int(news_id)
+        if news_id in self._pinned:
+            return [self._pinned[news_id].modified]
+        position = self._position_of(news_id)
+        times = [self._timeline.created[position]]
+        times += self._timeline.update_times(position, self._clock[1])
+        return [datetime.fromtimestamp(moment, UTC) for moment in times]
 
     def expected_record(
         self, news_id: str | int, variant: str = "desktop", bot: bool = False, api: bool = True

@@ -156,6 +156,12 @@ class DevdiscourseSpider(scrapy.Spider):
         self.began: datetime | None = None
         self.listings_read_back: datetime | None = None
         self.listing_failed = False
+        # When the site served each article page (news id -> ISO time, its clock): the store
+        # keeps it with the revision (RunState.served).
+        self.served: dict[str, str] = {}
+        # A walk the article budget cut short, or articles it refused: the next run reads the
+        # listings back to where this one's reading began, not to this run's start.
+        self.cut_short = False
         self.finished = False
         self.robots = None
         # A backfill's job (newsbot/backfill.py): no discovery, exactly its ids.
@@ -176,6 +182,7 @@ class DevdiscourseSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         state = self.crawler.get_extension(RunState)
         self.store = state.store if state is not None else None
+        self.served = state.served if state is not None else {}
         if state is not None and state.backfill is not None:
             self.backfill = state.backfill
             if self.arguments.since is not None:
@@ -381,7 +388,9 @@ class DevdiscourseSpider(scrapy.Spider):
             return None
         row = self.store.get(news_id)
         updated = parse_datetime(row.updated) if row is not None else None
-        return Stored(updated) if updated is not None else None
+        if updated is None:
+            return None
+        return Stored(updated, _moment(row.served))
 
     def is_known(self, news_id: str) -> bool:
         return self.stored(news_id) is not None
@@ -447,6 +456,7 @@ class DevdiscourseSpider(scrapy.Spider):
             return None
         if not self.budget_left():
             self.crawler.stats.inc_value(keys.OVER_BUDGET)
+            self.cut_short = True
             return None
         self.requested.add(news_id)
         self.crawler.stats.inc_value(keys.discovery_requests(origin))
@@ -566,6 +576,7 @@ class DevdiscourseSpider(scrapy.Spider):
                 met_store = True
             elif not self.budget_left() and item.news_id not in self.requested:
                 self.crawler.stats.inc_value(keys.OVER_BUDGET)
+                self.cut_short = True
                 walk.stop_at(item.created)
                 break
             else:
@@ -633,12 +644,19 @@ class DevdiscourseSpider(scrapy.Spider):
                 yield request
         if listing is NEWS_ANALYSIS and page == 1 and len(items) >= ANALYSIS_PAGE_SIZE:
             self.read_analysis_back_to(items[-1])
-        if more and page < self.max_pages:
+        if more and self.walks_everything:
+            if page < self.max_pages:
+                yield self.listing_request(listing, page + 1, walk)
+        elif more and self.budget_left():
+            # As deep as the site changed since the last run: a page per 20-40 changes.
             yield self.listing_request(listing, page + 1, walk)
-        elif more and not self.walks_everything:
+        elif more:
+            self.cut_short = True
             self.crawler.stats.inc_value(keys.LISTING_CUT)
             self.logger.info(
-                "%s read to page %d: older changes wait for `full=1`", listing.name, page
+                "%s read to page %d: the article budget is spent; the next run reads on",
+                listing.name,
+                page,
             )
 
     def read_analysis_back_to(self, last: ListingItem) -> None:
@@ -691,7 +709,11 @@ class DevdiscourseSpider(scrapy.Spider):
                 yield from checks  # the plain form decides
                 return
         else:
-            self.article_answered(response.meta.get("news_id", ""))
+            news_id = response.meta.get("news_id", "")
+            self.article_answered(news_id)
+            # Not in a backfill, which pages no listing (and would hold one per id of its range).
+            if news_id and (served := server_time(response.headers.get("Date"))) is not None:
+                self.served[news_id] = served.isoformat()
         if page is None:
             # A PDF, an image or an empty 200 where an article should be.
             reason = "empty" if not response.body.strip() else "not_html"
@@ -841,7 +863,8 @@ class DevdiscourseSpider(scrapy.Spider):
             marks[MARK_GAP] = gap.text() if gap is not None else None
             if gap is not None:
                 self.crawler.stats.set_value(keys.ALLNEWS_GAP, 1)
-        if self.finished and not faulted and not self.listing_failed and self.began is not None:
+        complete = not (faulted or self.listing_failed or self.cut_short)
+        if self.finished and complete and self.began is not None:
             since = min(filter(None, (self.began, self.listings_read_back)))
             marks[MARK_SINCE] = since.isoformat()
         return marks
