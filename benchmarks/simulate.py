@@ -20,7 +20,8 @@ Coverage is a list of `Coverage` columns (articles by id, revisions by (id, minu
 another kind of thing to capture (live-blog updates) is one more column: its truth from the
 replica and its keys from a record.
 
-`--check` (the CI smoke test: `--days 2 --scenario hourly --check`) exits 1 unless coverage is
+`--check` (`--days 2 --scenario hourly --check`; CI's tests/test_simulation.py runs it with
+`/api/` disallowed) exits 1 unless coverage is
 100 % and duplicates 0 in every scenario run. Figures, not pass/fail, otherwise.
 """
 

@@ -1,7 +1,9 @@
 """The month's simulation in its quick mode (benchmarks/simulate.py, issue 13): two days of hourly
 cron runs, each its own `scrapy crawl` process against the replica whose clock moves between
-them, publish every article and every revision the replica had at some run, each once, with
-`/api/` allowed and disallowed by robots.txt. The truth is the replica's (`version_times`)."""
+them, publish every article and every revision the replica had at some run, each once. CI runs
+it with `/api/` disallowed by robots.txt, the harder way (the HTML listings alone, no complete
+listing): each mode costs about five minutes of crawl processes. `python benchmarks/simulate.py
+--days 2 --scenario hourly --check` runs both. The truth is the replica's (`version_times`)."""
 
 import pytest
 
@@ -10,9 +12,8 @@ from benchmarks.simulate import SCENARIOS, problems, simulate
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("robots", ["allow", "disallow"])
-def test_two_days_of_hourly_cron_publish_everything_once(tmp_path, robots):
-    result = simulate(SCENARIOS["hourly"], robots, days=2, out=tmp_path, seed=1)
+def test_two_days_of_hourly_cron_publish_everything_once(tmp_path):
+    result = simulate(SCENARIOS["hourly"], "disallow", days=2, out=tmp_path, seed=1)
     assert problems(result) == []
     articles, revisions = result["coverage"]["articles"], result["coverage"]["revisions"]
     assert articles["coverage"] == revisions["coverage"] == 1.0
