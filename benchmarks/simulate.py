@@ -21,8 +21,8 @@ another kind of thing to capture (live-blog updates) is one more column: its tru
 replica and its keys from a record.
 
 `--check` (`--days 2 --scenario hourly --check`; CI's tests/test_simulation.py runs it with
-`/api/` disallowed) exits 1 unless coverage is
-100 % and duplicates 0 in every scenario run. Figures, not pass/fail, otherwise.
+`/api/` disallowed) exits 1 unless coverage is 100 % and duplicates 0 in every scenario run.
+Figures, not pass/fail, otherwise.
 """
 
 from __future__ import annotations
