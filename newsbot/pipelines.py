@@ -104,12 +104,8 @@ class DuplicatesPipeline:
         return item
 
 
-class RevisionPipeline:
-    """Numbers each record's revision against the seen store; drops an unchanged article.
-
-    An article is changed when its `updated` time or its content hash differs from its last
-    published revision, so an edit that leaves `Updated:` alone is published too.
-    """
+class _StorePipeline:
+    """A pipeline that reads the seen store: the crawl's store, from `open_spider` on."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -122,6 +118,14 @@ class RevisionPipeline:
 
     def open_spider(self) -> None:
         self.store = seen_store(self.crawler)
+
+
+class RevisionPipeline(_StorePipeline):
+    """Numbers each record's revision against the seen store; drops an unchanged article.
+
+    An article is changed when its `updated` time or its content hash differs from its last
+    published revision, so an edit that leaves `Updated:` alone is published too.
+    """
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -142,7 +146,7 @@ class RevisionPipeline:
         return item
 
 
-class SupersededPipeline:
+class SupersededPipeline(_StorePipeline):
     """`scrapy replay --publish` only: drops a record re-extracted from a capture older than the
     article's latest published revision, which it would roll back.
 
@@ -150,18 +154,6 @@ class SupersededPipeline:
     fetch time (archive.WarcArchiveMiddleware), so the capture a revision came from is not older
     than it: it is re-extracted, the older ones are not.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats: StatsCollector = crawler.stats
-        self.store: SeenStore | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        self.store = seen_store(self.crawler)
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -173,22 +165,11 @@ class SupersededPipeline:
         return item
 
 
-class StoredUpdatesPipeline:
+class StoredUpdatesPipeline(_StorePipeline):
     """`scrapy replay --publish` only: a live blog re-extracted from its archived page keeps the
     updates of its last publication. The replay reads pages, not the updates API, so its record
     knows none; without this it would publish a revision that merely forgot them.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.store: SeenStore | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        self.store = seen_store(self.crawler)
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
