@@ -202,6 +202,51 @@ class AllNewsWalk:
         return self.gap.widened(low, high) if self.gap is not None else Gap(low, high)
 
 
+@dataclass
+class HeldPages:
+    """GetAllNews's pages past the first, held while `/news-analysis` is read back to the last run.
+
+    An ordinary run reads `/news-analysis` back to when the last run began anyway (the only
+    listing of every source and type by modification, docs/site.md §3: revisions of older
+    articles show nowhere else), and it lists the new articles too, at 25 a request. Paging
+    GetAllNews as well (20 a request) would pay for every new article twice over. So an ordinary
+    run holds GetAllNews after page 1 and, once the walk down `/news-analysis` ended, checks it
+    against page 1: every article there created since the last run must have been listed by the
+    walk (or be stored). Then the later pages are left unread; otherwise, or when the walk did
+    not end by reaching the last run (a failure, the budget), GetAllNews is paged the plain way.
+
+    That `/news-analysis` lists every new article is docs/site.md's word, read from the site's
+    code: the check is how the run notices when the site answers otherwise.
+    """
+
+    since: datetime
+    # GetAllNews's next page and the items read before it, once held.
+    page: int | None = None
+    items: list[AllNewsItem] = field(default_factory=list)
+    # The ids the walk down `/news-analysis` listed, once it reached the last run; None while it
+    # is under way, `ended` with None: it stopped short of the last run.
+    listed: set[str] | None = None
+    ended: bool = False
+
+    def hold(self, page: int, items: list[AllNewsItem]) -> None:
+        self.page, self.items = page, items
+
+    def walk_ended(self, listed: set[str] | None) -> None:
+        self.ended, self.listed = True, listed
+
+    def covered(self, known: Callable[[str], bool]) -> bool | None:
+        """Whether the walk listed what GetAllNews showed (None: not both known yet)."""
+        if self.page is None or not self.ended:
+            return None
+        if self.listed is None:
+            return False
+        return all(
+            item.news_id in self.listed or known(item.news_id)
+            for item in self.items
+            if item.created >= self.since
+        )
+
+
 # -- HTML listings ---------------------------------------------------------------------------------
 
 

@@ -72,6 +72,10 @@ SITEMAP_OVERRUN = "newsbot/discovery/sitemap_overrun"
 ALLNEWS_ITEMS = "newsbot/discovery/allnews_items"
 # 1 when this run leaves part of GetAllNews unchecked for the next run (budget cut, failure).
 ALLNEWS_GAP = "newsbot/discovery/allnews_gap"
+# GetAllNews's later pages left unread (1): the walk down `/news-analysis` to the last run listed
+# every new article page 1 showed; or paged after all (1): it did not, or stopped short.
+ALLNEWS_LEFT_TO_ANALYSIS = "newsbot/discovery/allnews_left_to_analysis"
+ALLNEWS_PAGED_ON = "newsbot/discovery/allnews_paged_on"
 # Items read from the HTML listings and their fragments.
 LISTING_LINKS = "newsbot/discovery/listing_links"
 # Stored articles that a listing showed modified since they were stored: fetched again.

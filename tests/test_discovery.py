@@ -24,6 +24,7 @@ from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
     Gap,
+    HeldPages,
     ListingItem,
     ListingWalk,
     Order,
@@ -442,7 +443,9 @@ def test_an_ordinary_run_fetches_from_a_label_fragment_only_what_changed_or_is_n
 def test_the_complete_listing_requests_labelled_urls_and_stops_at_the_store(tmp_path, site):
     newest = site.all_news_ids()
     stored = newest[30:]  # the store lacks the 30 newest
-    spider, _ = make_spider(tmp_path, records(site, stored))
+    # The last run was past `/news-analysis`'s reach: GetAllNews is paged the plain way.
+    marks = {"listings_since": (site.now - timedelta(days=20)).isoformat()}
+    spider, _ = make_spider(tmp_path, records(site, stored), marks)
     first = run(spider.parse_all_news, served(site, "/api/Search/GetAllNews/1"), page=1)
     assert paths(first) == [site.canonical_path(i) for i in newest[:20]] + [
         "/api/Search/GetAllNews/2"
@@ -755,3 +758,80 @@ def test_a_daily_run_asks_again_only_for_what_changed_though_yesterday_spans_a_d
     plain, _ = make_spider(tmp_path / "unknown", stored, marks)
     again, _ = walk_to_the_end(plain, site, NEWS_ANALYSIS)
     assert len(set(again) - changed) > 100, "without served times: the plain way, every one"
+
+
+# -- GetAllNews's later pages, left to `/news-analysis` -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("listed", "stored", "ended", "expected"),
+    [
+        ({"1", "2"}, set(), True, True),  # the walk listed both new articles
+        ({"1"}, {"2"}, True, True),  # one it did not list is stored already
+        ({"1"}, set(), True, False),  # it missed one: the site answers otherwise
+        (None, set(), True, False),  # it stopped short of the last run (failure, budget)
+        ({"1", "2"}, set(), False, None),  # still under way
+    ],
+    ids=["listed", "stored", "missed", "short", "under-way"],
+)
+def test_getallnews_is_left_to_the_analysis_only_when_the_walk_listed_its_new_articles(
+    listed, stored, ended, expected
+):
+    since = NOW - timedelta(hours=6)
+    # Page 1: two articles created since the last run began, one before (not asked about).
+    page = [item(1, 10), item(2, 20), item(3, 7 * 60)]
+    held = HeldPages(since)
+    assert held.covered(lambda _: False) is None, "page 1 not read yet"
+    held.hold(2, page)
+    if ended:
+        held.walk_ended(listed)
+    assert held.covered(lambda news_id: news_id in stored) is expected
+
+
+def read_all_news_page_1(spider, site: ReplicaSite) -> list[str]:
+    return paths(run(spider.parse_all_news, served(site, "/api/Search/GetAllNews/1"), page=1))
+
+
+def test_a_daily_run_leaves_getallnews_to_the_analysis_that_lists_every_new_article(tmp_path):
+    """Found by the month's simulation: an outage, or any run a day after the last, paged both
+    GetAllNews (20 a request) and `/news-analysis` (25 a request, read back to the last run for
+    revisions) down to the last run, paying twice for every new article."""
+    site = ReplicaSite(articles=3000, seed=6)
+    before = site.now
+    marks = {"listings_since": before.isoformat()}
+    spider, _ = make_spider(tmp_path, records(site, site.ids()), marks)
+    site.advance(hours=24)
+    changes = site.changes_between(before, site.now)
+    assert len(changes["new"]) > 200, "GetAllNews would need pages past the first"
+    first = read_all_news_page_1(spider, site)
+    assert "/api/Search/GetAllNews/2" not in first, "held while the walk is under way"
+    requested, _ = walk_to_the_end(spider, site, NEWS_ANALYSIS)
+    found = {urls.news_id(p) for p in first if p.startswith("/article/")} | set(requested)
+    assert set(changes["new"]) <= found
+    stats = spider.crawler.stats
+    assert stats.get_value(keys.ALLNEWS_LEFT_TO_ANALYSIS) == 1
+    assert stats.get_value(keys.ALLNEWS_PAGED_ON) is None
+    spider.all_news.pending.clear()  # every article answered
+    assert spider.all_news.finished and spider.final_marks()["allnews_gap"] is None
+
+
+def test_getallnews_pages_on_the_plain_way_when_the_analysis_fails_or_the_last_run_is_old(
+    tmp_path,
+):
+    site = ReplicaSite(articles=3000, seed=6)
+    before = site.now
+    stored = records(site, site.ids())
+    site.advance(hours=24)
+    spider, _ = make_spider(tmp_path, stored, {"listings_since": before.isoformat()})
+    assert "/api/Search/GetAllNews/2" not in read_all_news_page_1(spider, site)
+    failure = Failure(IgnoreRequest("the listing failed"))
+    failure.request = Request(
+        BASE + NEWS_ANALYSIS.path(1),
+        cb_kwargs={"listing": NEWS_ANALYSIS, "page": 1, "walk": spider.walk(NEWS_ANALYSIS)},
+    )
+    assert paths(spider.listing_failed_for_good(failure)) == ["/api/Search/GetAllNews/2"]
+    assert spider.crawler.stats.get_value(keys.ALLNEWS_PAGED_ON) == 1
+    # A last run older than the analysis's reach: paged at once, nothing held.
+    old = {"listings_since": (site.now - timedelta(days=15)).isoformat()}
+    late, _ = make_spider(tmp_path / "late", stored, old)
+    assert "/api/Search/GetAllNews/2" in read_all_news_page_1(late, site)

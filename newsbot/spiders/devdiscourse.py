@@ -44,6 +44,7 @@ from newsbot.discovery import (
     AllNewsItem,
     AllNewsWalk,
     Gap,
+    HeldPages,
     ListingItem,
     ListingWalk,
     Order,
@@ -77,6 +78,9 @@ PINNED_SITEMAP_IDS = frozenset({809210, 806669})
 REGION = quote("Global Edition")
 # Page 1 of `/news-analysis` is drawn from 2 days and later pages from 15 (docs/site.md §3).
 ANALYSIS_PAGE_SIZE = 25
+# GetAllNews's later pages are left to `/news-analysis` only for a last run this recent: a day
+# inside its window, which the site may count in whole days.
+ANALYSIS_REACH = timedelta(days=14)
 # A failing GetAllNews is not worth three retries: the run falls back, and a 5xx answer retried
 # three times would weigh on the health check's 5xx share.
 ALL_NEWS_RETRIES = 1
@@ -151,6 +155,8 @@ class DevdiscourseSpider(scrapy.Spider):
         self.announced: set[str] = set()
         # Why the run discovers without GetAllNews, once it does.
         self.fallen_back: str | None = None
+        # GetAllNews's later pages, held for `/news-analysis` (an ordinary run without a gap).
+        self.held: HeldPages | None = None
         # The server's clock when this run's first page came, and whether the run got to its
         # end with every modification-ordered listing read: what the next run reads back to.
         self.began: datetime | None = None
@@ -203,6 +209,8 @@ class DevdiscourseSpider(scrapy.Spider):
             # A store kept before the mark existed: the last run began after its newest article
             # was created, so reading back to that creation reads back far enough.
             self.since = _moment(marks.get(MARK_SINCE)) or floor
+            if self.since is not None and self.all_news.gap is None:
+                self.held = HeldPages(self.since)
         if state is not None:
             state.marks_source = self.final_marks
         yield scrapy.Request(
@@ -563,7 +571,7 @@ class DevdiscourseSpider(scrapy.Spider):
     # -- the complete listing: GetAllNews ----------------------------------------------------------
 
     def parse_all_news(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        self.note_server_time(response)
+        now = self.note_server_time(response)
         try:
             items = read_all_news(response.body)
         except ShapeChanged as error:
@@ -587,10 +595,29 @@ class DevdiscourseSpider(scrapy.Spider):
                     walk.pending[item.news_id] = item.created
             walk.reached = item.created
         more = walk.pages_on(items, met_store)
-        if more and (not self.walks_everything or page < self.max_pages):
+        held = self.held
+        if more and held is not None and page == 1 and now - held.since < ANALYSIS_REACH:
+            held.hold(page + 1, items)
+            yield from self.release_held()
+        elif more and (not self.walks_everything or page < self.max_pages):
             yield self.all_news_request(page + 1)
         else:
             walk.finished = walk.stopped_at is None
+
+    def release_held(self) -> Iterator[scrapy.Request]:
+        """Once both GetAllNews's page 1 and the walk down `/news-analysis` are read: leave the
+        later pages unread if the walk listed what page 1 showed, else page on the plain way."""
+        held = self.held
+        covered = held.covered(self.is_known) if held is not None else None
+        if held is None or covered is None or held.page is None:
+            return
+        self.held = None
+        if covered:
+            self.crawler.stats.inc_value(keys.ALLNEWS_LEFT_TO_ANALYSIS)
+            self.all_news.finished = self.all_news.stopped_at is None
+            return
+        self.crawler.stats.inc_value(keys.ALLNEWS_PAGED_ON)
+        yield self.all_news_request(held.page)
 
     def all_news_url(self, item: AllNewsItem) -> str:
         """The labelled URL, so that the site need not redirect (no label: `agency-wire`)."""
@@ -647,10 +674,12 @@ class DevdiscourseSpider(scrapy.Spider):
         if more and self.walks_everything:
             if page < self.max_pages:
                 yield self.listing_request(listing, page + 1, walk)
-        elif more and self.budget_left():
+            return
+        if more and self.budget_left():
             # As deep as the site changed since the last run: a page per 20-40 changes.
             yield self.listing_request(listing, page + 1, walk)
-        elif more:
+            return
+        if more:
             self.cut_short = True
             self.crawler.stats.inc_value(keys.LISTING_CUT)
             self.logger.info(
@@ -658,6 +687,10 @@ class DevdiscourseSpider(scrapy.Spider):
                 listing.name,
                 page,
             )
+        if listing is NEWS_ANALYSIS and self.held is not None:
+            # Read back to the last run, or cut short of it.
+            self.held.walk_ended(None if more else walk.listed)
+            yield from self.release_held()
 
     def read_analysis_back_to(self, last: ListingItem) -> None:
         """Page 1 of `/news-analysis` is drawn from 2 days, later pages from 15: what would be
@@ -688,10 +721,14 @@ class DevdiscourseSpider(scrapy.Spider):
             items.append(ListingItem(news_id, url, relative_span(time, now) if time else None))
         return items
 
-    def listing_failed_for_good(self, failure: Failure) -> None:
-        if failure.request.cb_kwargs["listing"].order is not Order.CREATED:
+    def listing_failed_for_good(self, failure: Failure) -> Iterator[scrapy.Request]:
+        listing = failure.request.cb_kwargs["listing"]
+        if listing.order is not Order.CREATED:
             self.listing_failed = True  # the next run reads it back further
         self.request_failed(failure)
+        if listing is NEWS_ANALYSIS and self.held is not None:
+            self.held.walk_ended(None)
+            yield from self.release_held()
 
     # -- articles --------------------------------------------------------------------------------
 
