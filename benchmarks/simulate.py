@@ -28,6 +28,7 @@ Figures, not pass/fail, otherwise.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -48,6 +49,7 @@ sys.path.insert(0, str(PROJECT))
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command  # noqa: E402
 from newsbot.replica import ReplicaSite, serve_in_thread  # noqa: E402
 from newsbot.replica.content import LABELS  # noqa: E402
+from newsbot.replica.model import LIVE_BLOG  # noqa: E402
 from newsbot.replica.pages import SOURCE_LISTINGS  # noqa: E402
 from newsbot.replica.website import ANALYSIS_DAYS, ANALYSIS_PER_PAGE, GLOBAL_EDITION  # noqa: E402
 
@@ -121,16 +123,41 @@ def revision_key(record: dict) -> Iterable[str]:
     yield f"{record['id']}@{minute(datetime.fromisoformat(record['updated']))}"
 
 
+def update_key(news_id: str, update: dict) -> str:
+    """A live blog's update as a record shows it: an edit (new title or text) is another key."""
+    text = f"{update['title']}\n{update['body']}".encode()
+    return f"{news_id}#{update['id']}#{hashlib.blake2b(text, digest_size=6).hexdigest()}"
+
+
+def live_update_keys(record: dict) -> Iterable[str]:
+    for update in record.get("updates") or ():
+        yield update_key(record["id"], update)
+
+
 def truth_of(site: ReplicaSite) -> list[Coverage]:
-    """Every article and revision on the site up to its `now` (the last tick)."""
+    """Every article, revision and live-blog update on the site up to its `now` (the last tick).
+    An update's truth is read from the replica's own record of each version of its blog: it
+    appears with one version and lasts until a version without it (edited or deleted)."""
     articles = Coverage("articles", article_key, once=False)
     revisions = Coverage("revisions", revision_key, once=True)
+    updates = Coverage("live-blog updates", live_update_keys, once=False)
     for news_id in site.ids():
         times = site.version_times(news_id)
         articles.truth[news_id] = (times[0], None)
         for when, until in zip(times, [*times[1:], None], strict=True):
             revisions.truth[f"{news_id}@{minute(when)}"] = (when, until)
-    return [articles, revisions]
+        if site.kind_of(int(news_id)) != LIVE_BLOG:
+            continue
+        current: set[str] = set()
+        for when in times:
+            record = site.state_at(when).expected_record(news_id)
+            keys = set(live_update_keys(record))
+            for key in current - keys:
+                updates.truth[key] = (updates.truth[key][0], when)
+            for key in keys - current:
+                updates.truth[key] = (when, None)
+            current = keys
+    return [articles, revisions, updates]
 
 
 # -- one scenario ----------------------------------------------------------------------------------
@@ -195,13 +222,10 @@ def simulate(
     data_dir = directory / "data"
     data_dir.mkdir(parents=True)
     rows: list[Tick] = []
-    # Every record's capture keys, with the tick that published it.
-    captured: list[tuple[str, str, int]] = []
     articles: set[str] = set()
-    coverages = truth_of(site.state_at(ticks[-1]))
     started = time.monotonic()
     try:
-        for number, moment in enumerate(ticks):
+        for moment in ticks:
             site.now = moment
             server.requests.clear()
             began = time.monotonic()
@@ -212,9 +236,6 @@ def simulate(
             paths = [request.path for request in server.requests]
             records = published(line)
             articles.update(record["id"] for record in records)
-            for record in records:
-                for coverage in coverages:
-                    captured += [(coverage.name, key, number) for key in coverage.keys(record)]
             line = line or {}
             rows.append(
                 Tick(
@@ -252,7 +273,28 @@ def simulate(
     result["site_hourly"] = [
         len(site.state_at(START + timedelta(hours=h))) for h in range(span + 1)
     ]
-    result.update(judge(site, coverages, captured, ticks, robots))
+    return judged(result, directory)
+
+
+def judged(result: dict, directory: Path) -> dict:
+    """`result` with its coverage, judged from the replica's truth (rebuilt from the seed) and
+    the records each run published (runs.jsonl, a line per run in the order of the ticks),
+    written to `directory`/result.json. `--rejudge` runs it again on a finished month."""
+    ticks = [datetime.fromisoformat(tick["at"]) for tick in result["ticks"]]
+    site = ReplicaSite(
+        articles=INITIAL_ARTICLES, seed=result["seed"], now=START, robots=ROBOTS[result["robots"]]
+    )
+    coverages = truth_of(site.state_at(ticks[-1]))
+    runs = (directory / "data" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
+    if len(runs) != len(ticks):
+        raise SystemExit(f"{directory}: {len(runs)} lines in runs.jsonl for {len(ticks)} runs")
+    # Every record's capture keys, with the tick that published it.
+    captured: list[tuple[str, str, int]] = []
+    for number, line in enumerate(runs):
+        for record in published(json.loads(line)):
+            for coverage in coverages:
+                captured += [(coverage.name, key, number) for key in coverage.keys(record)]
+    result.update(judge(site, coverages, captured, ticks, result["robots"]))
     (directory / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
 
@@ -381,13 +423,14 @@ def table(results: list[dict]) -> str:
     """One markdown row per scenario and robots.txt."""
     head = (
         "| schedule | /api/ | days | runs | articles | revisions (superseded) | duplicates "
-        "| freshness p50 / p95 | requests per run: median / max | requests per record "
-        "| article requests per record | exit statuses | wall time |"
+        "| live-blog updates | freshness p50 / p95 | requests per run: median / max "
+        "| requests per record | article requests per record | exit statuses | wall time |"
     )
     rows = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
     for result in results:
         ticks = result["ticks"]
         articles, revisions = result["coverage"]["articles"], result["coverage"]["revisions"]
+        updates = result["coverage"]["live-blog updates"]
         requests = [tick["requests"] for tick in ticks]
         # The first run publishes the 300 articles already there: it is a first run, not cron's.
         later = ticks[1:]
@@ -406,6 +449,8 @@ def table(results: list[dict]) -> str:
                     f"{revisions['captured']}/{revisions['expected']} "
                     f"({100 * revisions['coverage']:.2f} %; {revisions['superseded']})",
                     str(revisions["duplicates"]),
+                    f"{updates['captured']}/{updates['expected']} "
+                    f"({100 * updates['coverage']:.2f} %)",
                     " / ".join(hours(percentile(fresh(articles), share)) for share in (0.5, 0.95)),
                     f"{statistics.median(requests):.0f} / {max(requests)}",
                     f"{sum(t['requests'] for t in later) / written:.2f}",
@@ -546,6 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--check", action="store_true")
     parser.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="judge the months under --out again (after a change to the judging, not the crawl)",
+    )
+    parser.add_argument(
         "--report",
         type=Path,
         metavar="DIR",
@@ -560,13 +610,17 @@ def main(argv: list[str] | None = None) -> int:
         help="a Scrapy setting for every run (as `scrapy crawl -s`)",
     )
     arguments = parser.parse_args(argv)
-    if arguments.report:
-        results = load(arguments.out)
-        print(table(results))
-        for note in after_outages(results):
-            print(note)
-        for path in plots(results, arguments.report):
-            print(f"wrote {path}")
+    if arguments.rejudge or arguments.report:
+        # Months already run: judged again, reported, or both; nothing is crawled.
+        for path in sorted(arguments.out.glob("*/result.json")) if arguments.rejudge else ():
+            print(summary_line(judged(json.loads(path.read_text()), path.parent)), flush=True)
+        if arguments.report:
+            results = load(arguments.out)
+            print(table(results))
+            for note in after_outages(results):
+                print(note)
+            for path in plots(results, arguments.report):
+                print(f"wrote {path}")
         return 0
     names = arguments.scenario or list(SCENARIOS)
     modes = ("allow", "disallow") if arguments.robots == "both" else (arguments.robots,)

@@ -156,17 +156,41 @@ class ErrorShareMonitor(NewsbotMonitor):
         self.assert_share_within(error_count(self.stats), requests, limit, what)
 
 
+# Fields a live blog's page never shows (docs/site.md §5.4: no dateline city).
+NOT_ON_LIVE_BLOGS = ("Article/location",)
+
+
 @monitors.name("field coverage")
 class SampledFieldCoverageMonitor(FieldCoverageMonitor):
-    """spidermon's coverage, judged only on enough published records: an unchanged re-run
-    publishes none, and a run with two new articles says little about the markup."""
+    """spidermon's coverage rules (SPIDERMON_FIELD_COVERAGE_RULES), judged only on enough
+    published records: an unchanged re-run publishes none, and a run with two new articles says
+    little about the markup.
+
+    A field live blogs never have is judged on the other records: an hourly run that re-visits
+    the day's live blogs (found by the month's simulation: 21 of 45 records) is not a markup
+    change. spidermon's own test takes each share over every record, so its loop is redone here
+    with that one denominator changed."""
 
     @monitors.name("coverage rules met")
     def test_check_if_field_coverage_rules_are_met(self) -> None:
         published = self.stats.get(keys.ITEM_COUNT, 0)
         if published < self.crawler.settings.getint("NEWSBOT_HEALTH_COVERAGE_MIN_ITEMS"):
             self.skipTest(f"only {published} records published")
-        super().test_check_if_field_coverage_rules_are_met()
+        others = published - self.stats.get(keys.ITEMS_WRITTEN_LIVE_BLOG, 0)
+        rules = self.crawler.settings.getdict("SPIDERMON_FIELD_COVERAGE_RULES")
+        failures = []
+        for rule, expected in rules.items():
+            if rule in NOT_ON_LIVE_BLOGS:
+                # All live blogs: nothing to judge the field on.
+                share = self.stats.get(keys.field_count(rule), 0) / others if others else 1.0
+            else:
+                share = self.stats.get(keys.field_coverage(rule), 0)
+            if share < expected:
+                failures.append(f"{rule} (expected {expected}, got {share:.3f})")
+        self.assertFalse(
+            failures,
+            msg="The following items did not meet field coverage rules: " + "; ".join(failures),
+        )
 
 
 @monitors.name("finish reason")

@@ -272,6 +272,8 @@ class JsonLinesWriterPipeline:
             raise
         # A crash loses at most the record being written; everything before it is whole lines.
         self.stats.inc_value(keys.ITEMS_WRITTEN)
+        if ItemAdapter(item).get("kind") == LIVE_BLOG:
+            self.stats.inc_value(keys.ITEMS_WRITTEN_LIVE_BLOG)
         kill_point(f"after_records:{self.output.records}")
         if self.job is not None:
             self.job.settle(int(ItemAdapter(item)["id"]))  # committed with this file

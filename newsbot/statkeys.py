@@ -17,6 +17,8 @@ ITEMS_VALID = "newsbot/items/valid"
 ITEMS_NEW = "newsbot/items/new"
 ITEMS_REVISED = "newsbot/items/revised"
 ITEMS_WRITTEN = "newsbot/items/written"
+# Of those, live blogs': their page has no dateline city (the field-coverage check, monitors.py).
+ITEMS_WRITTEN_LIVE_BLOG = "newsbot/items/written_liveblog"
 OUTPUT_FILE = "newsbot/output_file"
 
 # Records not published and articles lost, by reason (`failures.failure_reason`, the pipelines).
@@ -181,3 +183,13 @@ RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
 EXCEPTION_COUNT = "downloader/exception_count"
 SPIDER_EXCEPTIONS = "spider_exceptions/count"
 ITEM_COUNT = "spidermon_item_scraped_count/Article"
+
+
+def field_count(rule: str) -> str:
+    """Records with the field of a coverage rule (`Article/location`), as spidermon counts."""
+    return f"spidermon_item_scraped_count/{rule}"
+
+
+def field_coverage(rule: str) -> str:
+    """That field's share of all records, as spidermon computes it."""
+    return f"spidermon_field_coverage/{rule}"

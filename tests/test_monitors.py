@@ -197,3 +197,24 @@ def test_unexpected_finish_reason_fails() -> None:
 def test_a_crashing_check_is_a_failure_of_one_line() -> None:
     (message,) = health({**HEALTHY, "newsbot/articles/attempted": "many"})
     assert message.startswith("article yield: check crashed: ValueError")
+
+
+def test_a_field_live_blogs_never_have_is_judged_on_the_other_records() -> None:
+    """Found by the month's simulation: an hourly run published 45 records, 21 of them live
+    blogs re-visited for their updates; their pages have no dateline city (docs/site.md §5.4),
+    and the other 24 had the replica's share of locations, 17. Judged on all 45, a failed run."""
+    run = {
+        **HEALTHY,
+        "spidermon_item_scraped_count/Article": 45,
+        "spidermon_item_scraped_count/Article/location": 17,
+        "spidermon_item_scraped_count/Article/image_url": 43,
+        "spidermon_item_scraped_count/Article/body": 45,
+        "spidermon_item_scraped_count/Article/tags": 43,
+    }
+    assert health({**run, "newsbot/items/written_liveblog": 21}) == []
+    (message,) = health(run)
+    assert "Article/location (expected 0.4, got 0.37" in message
+    # Only live blogs: no location to judge; a vanished field still fails on the others.
+    only_live = {**run, "spidermon_item_scraped_count/Article/location": 0}
+    assert health({**only_live, "newsbot/items/written_liveblog": 45}) == []
+    assert len(health({**only_live, "newsbot/items/written_liveblog": 21})) == 1
