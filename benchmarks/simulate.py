@@ -31,6 +31,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -176,10 +177,24 @@ class Tick:
     # Articles on the site at the tick, and distinct articles newsbot had published by its end.
     site_articles: int
     published_articles: int
+    # Of `requests`: what every run asks whatever changed (robots.txt, the sitemap, page 1 of
+    # each listing), and a live blog's updates API.
+    fixed_requests: int = 0
+    updates_requests: int = 0
 
 
-def article_path(path: str) -> bool:
-    return path.startswith("/article/")
+_PAGE = re.compile(r"(?:[?&]page=|/GetAllNews/)(\d+)")
+
+
+def request_kind(path: str) -> str:
+    """`article`, `updates` (a live blog's API), `fixed` (robots.txt, the sitemap, page 1 of a
+    listing: every run asks them) or `listing` (a later page: as many as the site changed)."""
+    if path.startswith("/article/"):
+        return "article"
+    if path.startswith("/api/Search/GetSubBlogs/"):
+        return "updates"
+    page = _PAGE.search(path)
+    return "fixed" if page is None or page[1] == "1" else "listing"
 
 
 def run_tick(
@@ -233,7 +248,7 @@ def simulate(
                 server.base_url, data_dir, directory / "crawl-output.txt", settings or {}
             )
             wall = time.monotonic() - began
-            paths = [request.path for request in server.requests]
+            kinds = Counter(request_kind(request.path) for request in server.requests)
             records = published(line)
             articles.update(record["id"] for record in records)
             line = line or {}
@@ -242,18 +257,20 @@ def simulate(
                     moment.isoformat(),
                     status,
                     round(wall, 2),
-                    len(paths),
-                    sum(map(article_path, paths)),
+                    kinds.total(),
+                    kinds["article"],
                     len(records),
                     line.get("new", 0),
                     line.get("revised", 0),
                     len(site),
                     len(articles),
+                    kinds["fixed"],
+                    kinds["updates"],
                 )
             )
             print(
                 f"{scenario.name}/{robots} {moment:%m-%d %H:%M} status {status} "
-                f"{len(paths)} requests {len(records)} records {wall:.1f} s",
+                f"{kinds.total()} requests {len(records)} records {wall:.1f} s",
                 flush=True,
             )
     finally:
@@ -424,7 +441,8 @@ def table(results: list[dict]) -> str:
     head = (
         "| schedule | /api/ | days | runs | articles | revisions (superseded) | duplicates "
         "| live-blog updates | freshness p50 / p95 | requests per run: median / max "
-        "| requests per record | article requests per record | exit statuses | wall time |"
+        "| requests per record: all / without the fixed and the updates API "
+        "| article requests per record | exit statuses | wall time |"
     )
     rows = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
     for result in results:
@@ -453,7 +471,8 @@ def table(results: list[dict]) -> str:
                     f"({100 * updates['coverage']:.2f} %)",
                     " / ".join(hours(percentile(fresh(articles), share)) for share in (0.5, 0.95)),
                     f"{statistics.median(requests):.0f} / {max(requests)}",
-                    f"{sum(t['requests'] for t in later) / written:.2f}",
+                    f"{sum(t['requests'] for t in later) / written:.2f} / "
+                    f"{per_record_after_roots(later, written):.2f}",
                     f"{sum(t['article_requests'] for t in later) / written:.2f}",
                     ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
                     f"{result['wall_s'] / 60:.0f} min",
@@ -462,6 +481,13 @@ def table(results: list[dict]) -> str:
             + " |"
         )
     return "\n".join(rows)
+
+
+def per_record_after_roots(ticks: list[dict], written: int) -> float:
+    """Requests per record once the roots are paid: every request but what each run asks
+    whatever changed, and a live blog's updates API (a record's second and further requests)."""
+    rest = sum(t["requests"] - t["fixed_requests"] - t["updates_requests"] for t in ticks)
+    return rest / written
 
 
 def after_outages(results: list[dict]) -> list[str]:
