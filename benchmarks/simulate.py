@@ -446,7 +446,7 @@ def table(results: list[dict]) -> str:
     head = (
         "| schedule | /api/ | days | runs | articles | revisions (superseded) | duplicates "
         "| live-blog updates | freshness p50 / p95 | requests per run: median / max "
-        "| requests per record: all / without the fixed and the updates API "
+        "| requests per record: all / after the fixed / and the updates API "
         "| article requests per record | exit statuses | wall time |"
     )
     rows = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
@@ -476,8 +476,7 @@ def table(results: list[dict]) -> str:
                     f"({100 * updates['coverage']:.2f} %)",
                     " / ".join(hours(percentile(fresh(articles), share)) for share in (0.5, 0.95)),
                     f"{statistics.median(requests):.0f} / {max(requests)}",
-                    f"{sum(t['requests'] for t in later) / written:.2f} / "
-                    f"{per_record_after_roots(later, written):.2f}",
+                    " / ".join(f"{per_record(later, written, apart):.2f}" for apart in APART),
                     f"{sum(t['article_requests'] for t in later) / written:.2f}",
                     ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
                     f"{result['wall_s'] / 60:.0f} min",
@@ -488,11 +487,16 @@ def table(results: list[dict]) -> str:
     return "\n".join(rows)
 
 
-def per_record_after_roots(ticks: list[dict], written: int) -> float:
-    """Requests per record once the roots are paid: every request but what each run asks
-    whatever changed, and a live blog's updates API (a record's second and further requests)."""
-    rest = sum(t["requests"] - t["fixed_requests"] - t["updates_requests"] for t in ticks)
-    return rest / written
+# The requests per record columns: all, after the fixed ones, after those and the updates API.
+APART = ((), ("fixed_requests",), ("fixed_requests", "updates_requests"))
+
+
+def per_record(ticks: list[dict], written: int, apart: Iterable[str] = ()) -> float:
+    """Requests per record, those counted in the `apart` columns of each run left out: the fixed
+    requests (the roots: what each run asks whatever changed), the updates API (a live blog's
+    record's second and further requests)."""
+    apart = tuple(apart)
+    return sum(t["requests"] - sum(t[name] for name in apart) for t in ticks) / written
 
 
 def after_outages(results: list[dict]) -> list[str]:
@@ -514,7 +518,7 @@ def after_outages(results: list[dict]) -> list[str]:
 
 
 def plots(results: list[dict], directory: Path) -> list[Path]:
-    """cumulative.png, requests.png, freshness.png in `directory` (matplotlib, from
+    """cumulative.png, requests.png, freshness.png, choice.png in `directory` (matplotlib, from
     benchmarks/requirements.txt: not a runtime dependency, so imported here)."""
     import matplotlib
 
@@ -608,6 +612,40 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
     axes[1].legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     written.append(directory / "freshness.png")
+    figure.savefig(written[-1], dpi=90)
+
+    # At a glance: what each schedule costs the site a day against how fresh it keeps the corpus.
+    figure, axis = pyplot.subplots(figsize=(7, 4.5))
+    for result in results:
+        later = result["ticks"][1:]
+        span_days = (
+            datetime.fromisoformat(result["ticks"][-1]["at"]) - START
+        ).total_seconds() / 86_400
+        per_day = sum(tick["requests"] for tick in later) / span_days
+        p95 = percentile(fresh(result["coverage"]["articles"]), 0.95)
+        if p95 is None:
+            continue
+        axis.scatter(
+            per_day,
+            p95,
+            color=colors[result["scenario"]],
+            marker="o" if result["robots"] == "allow" else "s",
+            s=60,
+        )
+        axis.annotate(
+            f"{result['scenario']}, /api/ {result['robots']}ed",
+            (per_day, p95),
+            textcoords="offset points",
+            xytext=(6, 4),
+            fontsize="small",
+        )
+    axis.set_yscale("log")
+    axis.set_xlabel("requests to the site per day (the first run left out)")
+    axis.set_ylabel("freshness, 95th percentile (hours, log)")
+    axis.set_title("Each schedule: cost to the site against freshness")
+    axis.grid(alpha=0.3, which="both")
+    figure.tight_layout()
+    written.append(directory / "choice.png")
     figure.savefig(written[-1], dpi=90)
     pyplot.close("all")
     return written
