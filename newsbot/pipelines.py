@@ -274,7 +274,8 @@ class JsonLinesWriterPipeline:
         self.stats.inc_value(keys.ITEMS_WRITTEN)
         if ItemAdapter(item).get("kind") == LIVE_BLOG:
             self.stats.inc_value(keys.ITEMS_WRITTEN_LIVE_BLOG)
-        kill_point(f"after_records:{self.output.records}")
+        # Counted over the run, not the file: a backfill's kill can land past its first chunk.
+        kill_point(f"after_records:{self.stats.get_value(keys.ITEMS_WRITTEN)}")
         if self.job is not None:
             self.job.settle(int(ItemAdapter(item)["id"]))  # committed with this file
             if self.output.records >= self.crawler.settings.getint("NEWSBOT_CHECKPOINT_RECORDS"):

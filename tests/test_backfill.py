@@ -2,7 +2,6 @@
 missing ones counted, progress in the seen store, resumable after `kill -9`."""
 
 import asyncio
-import os
 import signal
 import subprocess
 from collections import Counter
@@ -23,6 +22,7 @@ from newsbot.backfill import WINDOW, Backfill
 from newsbot.cron import OK, UNREACHABLE, USAGE, evaluate
 from newsbot.demo import LOOPBACK_SETTINGS, crawl_command
 from newsbot.progress import backfill_line
+from newsbot.publish import KILL_AT_ENV
 from newsbot.replica import ReplicaSite
 from newsbot.replica.routes import handle
 from newsbot.spiders.devdiscourse import DevdiscourseSpider
@@ -35,7 +35,6 @@ from tests.crawling import (
     read_records,
     run_crawl,
     runs,
-    wait_for,
 )
 
 
@@ -277,8 +276,9 @@ FAST_RETRIES = {
 def test_a_backfill_killed_midway_resumes_and_publishes_each_article_once(
     tmp_path: Path, serve_replica
 ) -> None:
+    """SIGKILLed after its eighth record, so past its first chunk of five (NEWSBOT_TEST_KILL_AT:
+    the kill lands midway however fast the machine is)."""
     site = ReplicaSite(articles=120, seed=4)
-    site.latency_seconds = 0.02  # a range that takes a few seconds, so the kill lands midway
     server = serve_replica(site)
     existing = newest_ids(site, 100)
     ids = f"ids={existing[0]}-{existing[-1]}"
@@ -289,12 +289,8 @@ def test_a_backfill_killed_midway_resumes_and_publishes_each_article_once(
         "NEWSBOT_CHECKPOINT_RECORDS": "5",
     }
     command = crawl_command(server.base_url, tmp_path, settings, "-a", ids)
-    first = subprocess.Popen(command, cwd=PROJECT_DIR, env=ENV, stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: len(read_records(tmp_path)[1]) >= 3, timeout=120)
-        os.kill(first.pid, signal.SIGKILL)
-    finally:
-        first.communicate(timeout=60)
+    killed = {**ENV, KILL_AT_ENV: "after_records:8"}
+    first = subprocess.run(command, cwd=PROJECT_DIR, env=killed, capture_output=True, timeout=300)
     assert first.returncode == -signal.SIGKILL
     published_before, _ = read_records(tmp_path)
     assert 0 < len(published_before) < len(existing)

@@ -2,8 +2,9 @@
 cron runs, each its own `scrapy crawl` process against the replica whose clock moves between
 them, publish every article, every revision and every live blog's update the replica had at some
 run, each once. CI runs it with `/api/` disallowed by robots.txt, the harder way (the HTML
-listings alone, no complete listing): each mode costs about five minutes of crawl processes. `python benchmarks/simulate.py
---days 2 --scenario hourly --check` runs both. The truth is the replica's (`version_times`)."""
+listings alone, no complete listing): each mode costs about five minutes of crawl processes.
+`python benchmarks/simulate.py --days 2 --scenario hourly --check` runs both. The truth is the
+replica's (`version_times`)."""
 
 import pytest
 
