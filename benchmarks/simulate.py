@@ -139,19 +139,22 @@ def live_update_keys(record: dict) -> Iterable[str]:
         yield update_key(record["id"], update)
 
 
-def truth_of(site: ReplicaSite) -> list[Coverage]:
+def truth_of(site: ReplicaSite, api: bool) -> list[Coverage]:
     """Every article, revision and live-blog update on the site up to its `now` (the last tick).
     An update's truth is read from the replica's own record of each version of its blog: it
-    appears with one version and lasts until a version without it (edited or deleted)."""
+    appears with one version and lasts until a version without it (edited or deleted). Only
+    the updates API lists them (docs/site.md §5.4): with `/api/` disallowed no crawler can have
+    them, and that column is left out."""
     articles = Coverage("articles", article_key, once=False)
     revisions = Coverage("revisions", revision_key, once=True)
     updates = Coverage("live-blog updates", live_update_keys, once=False)
+    columns = [articles, revisions, updates] if api else [articles, revisions]
     for news_id in site.ids():
         times = site.version_times(news_id)
         articles.truth[news_id] = (times[0], None)
         for when, until in zip(times, [*times[1:], None], strict=True):
             revisions.truth[f"{news_id}@{minute(when)}"] = (when, until)
-        if site.kind_of(int(news_id)) != LIVE_BLOG:
+        if not api or site.kind_of(int(news_id)) != LIVE_BLOG:
             continue
         current: set[str] = set()
         for when in times:
@@ -162,7 +165,7 @@ def truth_of(site: ReplicaSite) -> list[Coverage]:
             for key in keys - current:
                 updates.truth[key] = (when, None)
             current = keys
-    return [articles, revisions, updates]
+    return columns
 
 
 # -- one scenario ----------------------------------------------------------------------------------
@@ -306,7 +309,7 @@ def judged(result: dict, directory: Path) -> dict:
     site = ReplicaSite(
         articles=INITIAL_ARTICLES, seed=result["seed"], now=START, robots=ROBOTS[result["robots"]]
     )
-    coverages = truth_of(site.state_at(ticks[-1]))
+    coverages = truth_of(site.state_at(ticks[-1]), api=result["robots"] == "allow")
     runs = (directory / "data" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
     if len(runs) != len(ticks):
         raise SystemExit(f"{directory}: {len(runs)} lines in runs.jsonl for {len(ticks)} runs")
@@ -453,7 +456,7 @@ def table(results: list[dict]) -> str:
     for result in results:
         ticks = result["ticks"]
         articles, revisions = result["coverage"]["articles"], result["coverage"]["revisions"]
-        updates = result["coverage"]["live-blog updates"]
+        updates = result["coverage"].get("live-blog updates")
         requests = [tick["requests"] for tick in ticks]
         # The first run publishes the 300 articles already there: it is a first run, not cron's.
         later = ticks[1:]
@@ -473,7 +476,9 @@ def table(results: list[dict]) -> str:
                     f"({100 * revisions['coverage']:.2f} %; {revisions['superseded']})",
                     str(revisions["duplicates"]),
                     f"{updates['captured']}/{updates['expected']} "
-                    f"({100 * updates['coverage']:.2f} %)",
+                    f"({100 * updates['coverage']:.2f} %)"
+                    if updates
+                    else "none: only `/api/` has them",
                     " / ".join(hours(percentile(fresh(articles), share)) for share in (0.5, 0.95)),
                     f"{statistics.median(requests):.0f} / {max(requests)}",
                     " / ".join(f"{per_record(later, written, apart):.2f}" for apart in APART),
