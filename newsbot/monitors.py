@@ -36,10 +36,11 @@ def server_error_count(stats: Mapping[str, Any]) -> int:
 
 
 def error_count(stats: Mapping[str, Any]) -> int:
-    """Download failures (timeouts, refused connections) and spider exceptions."""
-    return int(stats.get(keys.EXCEPTION_COUNT, 0) or 0) + int(
-        stats.get(keys.SPIDER_EXCEPTIONS, 0) or 0
-    )
+    """Download failures (timeouts, refused connections) and spider exceptions; not the requests
+    robots.txt refused, which never reached the site (Scrapy counts them as exceptions too)."""
+    downloads = int(stats.get(keys.EXCEPTION_COUNT, 0) or 0)
+    downloads -= int(stats.get(keys.IGNORED_REQUESTS, 0) or 0)
+    return downloads + int(stats.get(keys.SPIDER_EXCEPTIONS, 0) or 0)
 
 
 def _share(part: float, whole: float) -> float:

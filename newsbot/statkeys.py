@@ -181,6 +181,8 @@ REQUEST_COUNT = "downloader/request_count"
 RESPONSE_COUNT = "downloader/response_count"
 RESPONSE_STATUS_PREFIX = "downloader/response_status_count/"
 EXCEPTION_COUNT = "downloader/exception_count"
+# Of those, requests a middleware refused (robots.txt): not a download that failed.
+IGNORED_REQUESTS = "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest"
 SPIDER_EXCEPTIONS = "spider_exceptions/count"
 ITEM_COUNT = "spidermon_item_scraped_count/Article"
 

@@ -156,15 +156,22 @@ def test_without_the_api_the_record_says_its_updates_are_unknown(site, tmp_path:
     truth = site.expected_record(news_id, api=False)
     assert truth["updates"] is None
 
-    # robots.txt disallows /api/: Scrapy's RobotsTxtMiddleware refuses the request.
+    # robots.txt disallows /api/: not asked at all (a refusal would count as an error).
     spider, _ = make_spider(tmp_path / "robots")
     spider.robots = ProtegoRobotParser.from_crawler(
         spider.crawler, b"User-agent: *\nDisallow: /api/\n"
     )
-    (request,) = spider.parse_article(page_response(site, news_id))
-    (article,) = request.errback(failed(request, IgnoreRequest("Forbidden by robots.txt")))
+    (article,) = spider.parse_article(page_response(site, news_id))
     assert {name: getattr(article, name) for name in truth} == truth
     assert spider.crawler.stats.get_value(keys.updates_unknown("disallowed")) == 1
+    # Refused all the same (robots.txt read after the page was asked for): the same record.
+    spider, _ = make_spider(tmp_path / "refused")
+    (request,) = spider.parse_article(page_response(site, news_id))
+    spider.robots = ProtegoRobotParser.from_crawler(
+        spider.crawler, b"User-agent: *\nDisallow: /api/\n"
+    )
+    (article,) = request.errback(failed(request, IgnoreRequest("Forbidden by robots.txt")))
+    assert {name: getattr(article, name) for name in truth} == truth
 
     # A 500 after Scrapy's retries.
     spider, _ = make_spider(tmp_path / "error")

@@ -97,3 +97,4 @@ def test_with_the_api_disallowed_live_blogs_publish_with_their_updates_unknown(
     assert not any(p.startswith("/api/") for _, p, _ in server.requests)
     runs = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
     assert runs[-1]["counts"]["liveblog/updates_unknown/disallowed"] == len(live)
+    assert runs[-1]["errors"] == 0, "what robots.txt refuses is no download error"

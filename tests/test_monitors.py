@@ -218,3 +218,17 @@ def test_a_field_live_blogs_never_have_is_judged_on_the_other_records() -> None:
     only_live = {**run, "spidermon_item_scraped_count/Article/location": 0}
     assert health({**only_live, "newsbot/items/written_liveblog": 45}) == []
     assert len(health({**only_live, "newsbot/items/written_liveblog": 21})) == 1
+
+
+def test_requests_robots_txt_refused_are_no_errors() -> None:
+    """Found by the month's simulation: with `/api/` disallowed, the one `GetAllNews` request of
+    each run was refused by Scrapy's RobotsTxtMiddleware, which Scrapy counts as a download
+    exception; so were a live blog's updates before the spider stopped asking for them."""
+    refused = {
+        **HEALTHY,
+        "downloader/exception_count": 60,
+        "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 60,
+    }
+    assert health(refused) == []
+    timeouts = {**refused, "downloader/exception_count": 120}
+    assert health(timeouts)[0].startswith("errors: 60 of ")
