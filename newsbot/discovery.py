@@ -323,8 +323,22 @@ class ListingWalk:
         wanted = [item for item in items if self._may_have_changed(item)]
         if self.order is Order.DAY_THEN_RANKING or not items:
             return wanted, False
-        last = items[-1].modified
-        return wanted, self.since is None or last is None or last.latest > self.since
+        latest = self._latest(items[-1])
+        return wanted, self.since is None or latest is None or latest > self.since
+
+    def _latest(self, item: ListingItem) -> datetime | None:
+        """The latest moment the item may have been modified: the end of its listed time; for a
+        stored article whose page was served after that end, the stored `updated` (to the
+        minute), which is then its last modification. The listing is ordered by modification,
+        so nothing below the item is later: a coarse "Yesterday" (a span of a day) would
+        otherwise keep a walk going through a whole day that the last run already saw."""
+        span = item.modified
+        if span is None:
+            return None
+        stored = self.lookup(item.news_id)
+        if stored is not None and stored.served is not None and span.latest <= stored.served:
+            return min(span.latest, stored.updated + timedelta(minutes=1))
+        return span.latest
 
     def _may_have_changed(self, item: ListingItem) -> bool:
         stored = self.lookup(item.news_id)
