@@ -544,6 +544,20 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
 
     written = []
     width = max(4 * len(names), 9)
+
+    def save(figure, name: str) -> None:
+        figure.tight_layout()
+        written.append(directory / name)
+        figure.savefig(written[-1], dpi=90)
+
+    def panels_done(figure, ylabel: str, title: str, name: str) -> None:
+        """A figure of one panel per schedule: the first panel's axis label and legend."""
+        first = figure.axes[0]
+        first.set_ylabel(ylabel)
+        first.legend(loc="upper left", fontsize="small")
+        figure.suptitle(title)
+        save(figure, name)
+
     figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
         mine = [r for r in results if r["scenario"] == name]
@@ -562,12 +576,12 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.set_title(name)
         axis.set_xlabel("day of the month")
         axis.grid(alpha=0.3)
-    axes[0][0].set_ylabel("articles published (cumulative)")
-    axes[0][0].legend(loc="upper left", fontsize="small")
-    figure.suptitle("Articles published by the site and by newsbot, cumulative")
-    figure.tight_layout()
-    written.append(directory / "cumulative.png")
-    figure.savefig(written[-1], dpi=90)
+    panels_done(
+        figure,
+        "articles published (cumulative)",
+        "Articles published by the site and by newsbot, cumulative",
+        "cumulative.png",
+    )
 
     figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
@@ -586,12 +600,12 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.set_title(name)
         axis.set_xlabel("day of the month")
         axis.grid(alpha=0.3, which="both")
-    axes[0][0].set_ylabel("requests per run (log)")
-    axes[0][0].legend(loc="upper left", fontsize="small")
-    figure.suptitle("Requests per run (the first run, which publishes the site's start, left out)")
-    figure.tight_layout()
-    written.append(directory / "requests.png")
-    figure.savefig(written[-1], dpi=90)
+    panels_done(
+        figure,
+        "requests per run (log)",
+        "Requests per run (the first run, which publishes the site's start, left out)",
+        "requests.png",
+    )
 
     figure, axes = pyplot.subplots(1, 2, figsize=(11, 4))
     colors = dict(
@@ -617,9 +631,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("share")
     axes[1].legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    written.append(directory / "freshness.png")
-    figure.savefig(written[-1], dpi=90)
+    save(figure, "freshness.png")
 
     # At a glance: what each schedule costs the site a day against how fresh it keeps the corpus.
     figure, axis = pyplot.subplots(figsize=(7, 4.5))
@@ -656,9 +668,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
     axis.scatter([], [], color="grey", marker="s", label="/api/ disallowed")
     axis.legend(loc="upper right", fontsize="small")
     axis.grid(alpha=0.3, which="both")
-    figure.tight_layout()
-    written.append(directory / "choice.png")
-    figure.savefig(written[-1], dpi=90)
+    save(figure, "choice.png")
     pyplot.close("all")
     return written
 
