@@ -2,7 +2,8 @@
 
     python benchmarks/simulate.py [--days 30] [--scenario NAME ...] [--robots allow|disallow|both]
                                   [--out DIR] [--seed 1] [--check]
-    python benchmarks/simulate.py --out DIR --report PLOTS   # the table of DIR's results, plots
+    python benchmarks/simulate.py --out DIR [--rejudge] [--report PLOTS]
+        # the months under DIR judged again, and their table and plots; nothing crawled
 
 Each tick is what cron does: a separate `scrapy crawl devdiscourse` process (the shipped settings
 but the loopback speed-ups of newsbot/demo.py), real HTTP on 127.0.0.1 against a replica served by
@@ -16,9 +17,10 @@ superseded by the next one before any run could see it never was on the site at 
 counted apart ("superseded"), not as missed. What newsbot published is read from each run's
 published file (runs.jsonl names it), so each record belongs to the tick that published it.
 
-Coverage is a list of `Coverage` columns (articles by id, revisions by (id, minute of `updated`));
-another kind of thing to capture (live-blog updates) is one more column: its truth from the
-replica and its keys from a record.
+Coverage is a list of `Coverage` columns: articles by id, revisions by (id, minute of `updated`),
+and, where robots.txt allows `/api/` (the only place the site lists them), live-blog updates by
+(blog, update id, text); each has its truth from the replica and its keys from a record. The
+judging reads the published files again (`judged`), so `--rejudge` redoes it on a finished month.
 
 `--check` (`--days 2 --scenario hourly --check`; CI's tests/test_simulation.py runs it with
 `/api/` disallowed) exits 1 unless coverage is 100 % and duplicates 0 in every scenario run.
@@ -542,6 +544,20 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
 
     written = []
     width = max(4 * len(names), 9)
+
+    def save(figure, name: str) -> None:
+        figure.tight_layout()
+        written.append(directory / name)
+        figure.savefig(written[-1], dpi=90)
+
+    def panels_done(figure, ylabel: str, title: str, name: str) -> None:
+        """A figure of one panel per schedule: the first panel's axis label and legend."""
+        first = figure.axes[0]
+        first.set_ylabel(ylabel)
+        first.legend(loc="upper left", fontsize="small")
+        figure.suptitle(title)
+        save(figure, name)
+
     figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
         mine = [r for r in results if r["scenario"] == name]
@@ -560,12 +576,12 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.set_title(name)
         axis.set_xlabel("day of the month")
         axis.grid(alpha=0.3)
-    axes[0][0].set_ylabel("articles published (cumulative)")
-    axes[0][0].legend(loc="upper left", fontsize="small")
-    figure.suptitle("Articles published by the site and by newsbot, cumulative")
-    figure.tight_layout()
-    written.append(directory / "cumulative.png")
-    figure.savefig(written[-1], dpi=90)
+    panels_done(
+        figure,
+        "articles published (cumulative)",
+        "Articles published by the site and by newsbot, cumulative",
+        "cumulative.png",
+    )
 
     figure, axes = pyplot.subplots(1, len(names), figsize=(width, 3.6), squeeze=False)
     for axis, name in zip(axes[0], names, strict=True):
@@ -584,12 +600,12 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.set_title(name)
         axis.set_xlabel("day of the month")
         axis.grid(alpha=0.3, which="both")
-    axes[0][0].set_ylabel("requests per run (log)")
-    axes[0][0].legend(loc="upper left", fontsize="small")
-    figure.suptitle("Requests per run (the first run, which publishes the site's start, left out)")
-    figure.tight_layout()
-    written.append(directory / "requests.png")
-    figure.savefig(written[-1], dpi=90)
+    panels_done(
+        figure,
+        "requests per run (log)",
+        "Requests per run (the first run, which publishes the site's start, left out)",
+        "requests.png",
+    )
 
     figure, axes = pyplot.subplots(1, 2, figsize=(11, 4))
     colors = dict(
@@ -615,9 +631,7 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         axis.grid(alpha=0.3, which="both")
     axes[0].set_ylabel("share")
     axes[1].legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    written.append(directory / "freshness.png")
-    figure.savefig(written[-1], dpi=90)
+    save(figure, "freshness.png")
 
     # At a glance: what each schedule costs the site a day against how fresh it keeps the corpus.
     figure, axis = pyplot.subplots(figsize=(7, 4.5))
@@ -630,28 +644,31 @@ def plots(results: list[dict], directory: Path) -> list[Path]:
         p95 = percentile(fresh(result["coverage"]["articles"]), 0.95)
         if p95 is None:
             continue
+        allowed = result["robots"] == "allow"
         axis.scatter(
             per_day,
             p95,
             color=colors[result["scenario"]],
-            marker="o" if result["robots"] == "allow" else "s",
+            marker="o" if allowed else "s",
             s=60,
         )
-        axis.annotate(
-            f"{result['scenario']}, /api/ {result['robots']}ed",
-            (per_day, p95),
-            textcoords="offset points",
-            xytext=(6, 4),
-            fontsize="small",
-        )
+        if allowed:
+            axis.annotate(
+                result["scenario"],
+                (per_day, p95),
+                textcoords="offset points",
+                xytext=(7, 5),
+                fontsize="small",
+            )
     axis.set_yscale("log")
     axis.set_xlabel("requests to the site per day (the first run left out)")
     axis.set_ylabel("freshness, 95th percentile (hours, log)")
     axis.set_title("Each schedule: cost to the site against freshness")
+    axis.scatter([], [], color="grey", marker="o", label="/api/ allowed")
+    axis.scatter([], [], color="grey", marker="s", label="/api/ disallowed")
+    axis.legend(loc="upper right", fontsize="small")
     axis.grid(alpha=0.3, which="both")
-    figure.tight_layout()
-    written.append(directory / "choice.png")
-    figure.savefig(written[-1], dpi=90)
+    save(figure, "choice.png")
     pyplot.close("all")
     return written
 
