@@ -87,7 +87,19 @@ def server_time(headers_date: bytes | str | None) -> datetime | None:
 
 
 class ShapeChanged(ValueError):
-    """`GetAllNews` answered something other than the documented JSON array."""
+    """An API (`GetAllNews`, a live blog's updates) answered something other than the
+    documented JSON array."""
+
+
+def read_json_array(body: bytes) -> list:
+    """An API page's JSON array; anything else raises ShapeChanged."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise ShapeChanged(f"not JSON: {error}") from None
+    if not isinstance(data, list):
+        raise ShapeChanged(f"a JSON {type(data).__name__}, not an array")
+    return data
 
 
 @dataclass(frozen=True)
@@ -102,14 +114,8 @@ def read_all_news(body: bytes) -> list[AllNewsItem]:
     """A `GetAllNews` page (docs/site.md §3): a JSON array of objects with `newId`, `label`,
     `title` and `createdOn`. `createdOn` is UTC printed without an offset (the API serialises the
     stored UTC time as it is), so it is read as UTC here. Anything else raises ShapeChanged."""
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ShapeChanged(f"not JSON: {error}") from None
-    if not isinstance(data, list):
-        raise ShapeChanged(f"a JSON {type(data).__name__}, not an array")
     items = []
-    for entry in data:
+    for entry in read_json_array(body):
         try:
             news_id, label, title = entry["newId"], entry["label"], entry["title"]
             moment = datetime.fromisoformat(entry["createdOn"])

@@ -9,12 +9,11 @@ history. The spider chains the requests (newsbot/spiders/devdiscourse.py).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from newsbot.discovery import ShapeChanged
+from newsbot.discovery import ShapeChanged, read_json_array
 from newsbot.extract import body_paragraphs
 from newsbot.items import UPDATE_FIELDS
 from newsbot.loaders import UpdateLoader
@@ -29,14 +28,8 @@ def read_updates(body: bytes, page_url: str) -> list[dict]:
     """A page of the updates API as records' `updates` elements (items.UPDATE_FIELDS), in the
     API's order. Anything but an array of updates with a readable id and creation time raises
     ShapeChanged: a record then says its updates are unknown rather than guess."""
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise ShapeChanged(f"not JSON: {error}") from None
-    if not isinstance(data, list):
-        raise ShapeChanged(f"a JSON {type(data).__name__}, not an array")
     updates = []
-    for entry in data:
+    for entry in read_json_array(body):
         if not isinstance(entry, dict) or any(key not in entry for key in _REQUIRED):
             raise ShapeChanged(f"an update without {_REQUIRED}: {entry!r:.200}")
         update = update_record(entry, page_url)

@@ -272,12 +272,13 @@ class JsonLinesWriterPipeline:
             raise
         # A crash loses at most the record being written; everything before it is whole lines.
         self.stats.inc_value(keys.ITEMS_WRITTEN)
-        if ItemAdapter(item).get("kind") == LIVE_BLOG:
+        adapter = ItemAdapter(item)
+        if adapter.get("kind") == LIVE_BLOG:
             self.stats.inc_value(keys.ITEMS_WRITTEN_LIVE_BLOG)
         # Counted over the run, not the file: a backfill's kill can land past its first chunk.
         kill_point(f"after_records:{self.stats.get_value(keys.ITEMS_WRITTEN)}")
         if self.job is not None:
-            self.job.settle(int(ItemAdapter(item)["id"]))  # committed with this file
+            self.job.settle(int(adapter["id"]))  # committed with this file
             if self.output.records >= self.crawler.settings.getint("NEWSBOT_CHECKPOINT_RECORDS"):
                 self.checkpoint()
         return item
