@@ -311,6 +311,8 @@ class ListingWalk:
     urls: dict[str, str] = field(default_factory=dict)
     # Ids listed on the pages walked so far (an ordinary run's walk).
     listed: set[str] = field(default_factory=set)
+    # Stored articles whose `updated` fell outside the time the listing gave them.
+    disagreed: int = 0
 
     def consider(self, items: list[ListingItem]) -> tuple[list[ListingItem], bool]:
         """(the items of a page to fetch, whether the next page may hold more)."""
@@ -342,9 +344,16 @@ class ListingWalk:
         if span is None:
             return None
         stored = self.lookup(item.news_id)
-        if stored is not None and stored.served is not None and span.latest <= stored.served:
-            return min(span.latest, stored.updated + timedelta(minutes=1))
-        return span.latest
+        if self.disagreed or stored is None or stored.served is None or span.latest > stored.served:
+            return span.latest
+        updated = stored.updated.replace(second=0, microsecond=0)
+        if not span.earliest - timedelta(minutes=1) <= updated <= span.latest:
+            # The listing's time and the page's disagree (a clock 5 h 30 off, an order not by
+            # modification): from here on the listed spans alone bound the walk. The fine times
+            # ("About 3 hours ago") come first, so an offset shows before the coarse "Yesterday".
+            self.disagreed += 1
+            return span.latest
+        return updated + timedelta(minutes=1)
 
     def _may_have_changed(self, item: ListingItem) -> bool:
         stored = self.lookup(item.news_id)

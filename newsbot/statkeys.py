@@ -85,6 +85,9 @@ LISTING_CHANGED = "newsbot/discovery/listing_changed"
 # Listing walks of an ordinary run stopped by the article budget while the next page could still
 # hold something new (a first run's or `full=1`'s walks stop at `max_pages` uncounted).
 LISTING_CUT = "newsbot/discovery/listing_cut"
+# Stored articles a timed listing showed at a time their page's `updated` is not in: the walk
+# was bounded by the listing's time alone (its order is inferred to be the pages' `updated`).
+LISTING_TIME_DISAGREES = "newsbot/discovery/listing_time_disagrees"
 OVER_BUDGET = "newsbot/discovery/over_budget"
 
 

@@ -767,6 +767,32 @@ def test_a_daily_run_asks_again_only_for_what_changed_though_yesterday_spans_a_d
     assert last_page <= math.ceil(after / 25) + 1 < plain_last_page
 
 
+def test_a_listing_time_the_stored_page_disagrees_with_bounds_the_walk_by_the_listing_alone(
+    tmp_path,
+):
+    """The shortcut above rests on an inference (the listing is ordered by the pages' `updated`).
+    Where a stored page's time is not in the span the listing gives it (here a clock 5 h 30
+    behind, SITE.md §8.3), the walk reads as far as the listing's own times say, and counts it.
+    Only a time finer than the offset can show it: articles seen only as "Yesterday" cannot."""
+    site = ReplicaSite(articles=3000, seed=6)
+    before = site.now
+    marks = {"listings_since": (before - timedelta(hours=1)).isoformat()}
+    fetched = site.state_at(before + timedelta(minutes=2))
+    clock_off = timedelta(hours=5, minutes=30)
+    stored = [
+        {**record, "updated": (datetime.fromisoformat(record["updated"]) - clock_off).isoformat()}
+        for record in records(fetched, fetched.ids())
+    ]
+    site.advance(hours=6)  # "About 6 hours ago": times fine enough to disagree
+    spider, _ = make_spider(tmp_path, stored, marks, served=fetched.now)
+    _, last_page = walk_to_the_end(spider, site, NEWS_ANALYSIS)
+    plain, _ = make_spider(tmp_path / "unknown", stored, marks)
+    _, plain_last_page = walk_to_the_end(plain, site, NEWS_ANALYSIS)
+    assert last_page == plain_last_page
+    assert spider.crawler.stats.get_value(keys.LISTING_TIME_DISAGREES) > 0
+    assert plain.crawler.stats.get_value(keys.LISTING_TIME_DISAGREES) is None
+
+
 # -- GetAllNews's later pages, left to `/news-analysis` -------------------------------------------
 
 

@@ -662,7 +662,10 @@ class DevdiscourseSpider(scrapy.Spider):
         now = self.note_server_time(response)
         items = self.listing_items(response, now)
         self.crawler.stats.inc_value(keys.LISTING_LINKS, len(items))
+        disagreed = walk.disagreed
         wanted, more = walk.consider(items)
+        if walk.disagreed > disagreed:
+            self.crawler.stats.inc_value(keys.LISTING_TIME_DISAGREES, walk.disagreed - disagreed)
         for item in wanted:
             if self.is_known(item.news_id):
                 self.crawler.stats.inc_value(keys.LISTING_CHANGED)
