@@ -281,6 +281,10 @@ class Stored:
 Lookup = Callable[[str], Stored | None]
 
 
+# Probes in a row that rule out no held item before a walk fetches the rest the plain way.
+PROBES_IN_VAIN = 3
+
+
 @dataclass
 class ListingWalk:
     """One run's walk down one HTML listing: which items to fetch, whether to read the next page.
@@ -313,6 +317,17 @@ class ListingWalk:
     listed: set[str] = field(default_factory=set)
     # Stored articles whose `updated` fell outside the time the listing gave them.
     disagreed: int = 0
+    # Stored items whose listed time ends after their page was served (the last run's day shown
+    # as a date, past 3 days), in listing order: changed or not, only a page can tell. They are
+    # held while one of them is fetched (`next_probe`): the listing is ordered by modification,
+    # so its `updated` decides those above and below it (`probed`). `floor`: no item below a
+    # probe was modified after it; `ruled_out`: held items not fetched for it.
+    held: list[tuple[ListingItem, datetime]] = field(default_factory=list)
+    probing: int | None = None  # the probe's place among the held items, while it is under way
+    floor: datetime | None = None
+    ruled_out: int = 0
+    probes_in_vain: int = 0
+    gave_up: bool = False
 
     def consider(self, items: list[ListingItem]) -> tuple[list[ListingItem], bool]:
         """(the items of a page to fetch, whether the next page may hold more)."""
@@ -328,11 +343,71 @@ class ListingWalk:
         if self.order is Order.MODIFIED and not any(item.modified for item in items):
             wanted = self._by_order(items)
             return wanted, bool(wanted)
-        wanted = [item for item in items if self._may_have_changed(item)]
+        wanted = [item for item in items if self._may_have_changed(item) and not self._held(item)]
         if self.order is Order.DAY_THEN_RANKING or not items:
             return wanted, False
+        if self.floor is not None and self.since is not None and self.floor <= self.since:
+            return wanted, False  # a probe showed nothing below it changed since the last run
         latest = self._latest(items[-1])
         return wanted, self.since is None or latest is None or latest > self.since
+
+    def _held(self, item: ListingItem) -> bool:
+        """Whether a wanted item waits for a probe (or was ruled out by one) instead of being
+        fetched now: a stored item served before its listed time ends, in a MODIFIED walk."""
+        stored = self.lookup(item.news_id)
+        if self.order is not Order.MODIFIED or self.gave_up or stored is None:
+            return False
+        span = item.modified
+        if stored.served is None or span is None or span.earliest > stored.served:
+            return False  # not known, or changed after it was served for certain
+        if self.floor is not None and stored.served >= self.floor:
+            self.ruled_out += 1
+            return True
+        self.held.append((item, stored.served))
+        return True
+
+    def next_probe(self) -> ListingItem | None:
+        """The middle of the held items, to be fetched now, unless one is under way already."""
+        if self.probing is not None or not self.held:
+            return None
+        self.probing = len(self.held) // 2
+        return self.held.pop(self.probing)[0]
+
+    def skip(self) -> None:
+        """The probe is fetched already, its answer not at hand: on to the next."""
+        self.probing = None
+
+    def probed(self, updated: datetime | None) -> list[ListingItem]:
+        """The probe answered with its page's `updated` (None: it failed, or was no article).
+        Held items above it were modified no earlier: those served before that changed, to be
+        fetched (returned). Held items below it were modified no later: those served after that
+        are unchanged, ruled out. So the probes cut the held items in halves, and cost a few
+        requests where the plain way fetched every one. When they do not pay (a failure, or
+        PROBES_IN_VAIN in a row that decide nothing: the listing's order is not the pages'
+        `updated` after all, inferred in docs/site.md §3), every held item is returned."""
+        above, below = self.held[: self.probing], self.held[self.probing :]
+        self.probing = None
+        if updated is None:
+            return self._give_up()
+        minute = updated.replace(second=0, microsecond=0)
+        bound = minute + timedelta(minutes=1)
+        # Items still to come are listed below every probe: the lowest bound holds for them.
+        self.floor = bound if self.floor is None else min(self.floor, bound)
+        changed = [item for item, served in above if served < minute]
+        self.held = [(item, served) for item, served in above if served >= minute]
+        self.held += [(item, served) for item, served in below if served < bound]
+        ruled_out = len(above) + len(below) - len(changed) - len(self.held)
+        self.ruled_out += ruled_out
+        decided = bool(changed or ruled_out)
+        self.probes_in_vain = 0 if decided or not (above or below) else self.probes_in_vain + 1
+        if self.probes_in_vain >= PROBES_IN_VAIN:
+            return changed + self._give_up()
+        return changed
+
+    def _give_up(self) -> list[ListingItem]:
+        self.gave_up = True
+        released, self.held = [item for item, _ in self.held], []
+        return released
 
     def _latest(self, item: ListingItem) -> datetime | None:
         """The latest moment the item may have been modified: the end of its listed time; for a

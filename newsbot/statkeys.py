@@ -88,6 +88,13 @@ LISTING_CUT = "newsbot/discovery/listing_cut"
 # Stored articles a timed listing showed at a time their page's `updated` is not in: the walk
 # was bounded by the listing's time alone (its order is inferred to be the pages' `updated`).
 LISTING_TIME_DISAGREES = "newsbot/discovery/listing_time_disagrees"
+# Stored articles a timed listing shows at a time that ends after their page was served (the last
+# run's day as a date): the highest is fetched first (a probe), and its `updated` rules out those
+# below it served later (not fetched); after a failure or probes that rule out nothing, the walk
+# fetches the rest (gave_up).
+LISTING_PROBES = "newsbot/discovery/listing_probes"
+LISTING_RULED_OUT = "newsbot/discovery/listing_ruled_out"
+LISTING_PROBES_GAVE_UP = "newsbot/discovery/listing_probes_gave_up"
 OVER_BUDGET = "newsbot/discovery/over_budget"
 
 

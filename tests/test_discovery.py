@@ -22,6 +22,7 @@ from newsbot import extract, urls
 from newsbot import settings as shipped
 from newsbot import statkeys as keys
 from newsbot.discovery import (
+    PROBES_IN_VAIN,
     AllNewsItem,
     AllNewsWalk,
     Gap,
@@ -249,6 +250,62 @@ def test_a_stored_article_below_one_updated_later_to_the_minute_is_not_a_change(
     lookup = stored_lookup({"2": same_minute, "1": NOW.replace(second=50)})
     wanted, more = ListingWalk(Order.MODIFIED, lookup).consider([listing_item(2), listing_item(1)])
     assert wanted == [] and not more
+
+
+# The last run's day as a date (past 3 days): a span from before that run to after it.
+LAST_RUNS_DAY = Span(NOW - timedelta(hours=12), NOW + timedelta(hours=12))
+
+
+@pytest.mark.parametrize(
+    ("answer", "fetched", "still_held", "ruled_out"),
+    [
+        # Modified after the held items were served: those above changed too.
+        (NOW + timedelta(hours=3), ["1", "2", "3", "4"], ["6", "7", "8", "9"], 0),
+        # Unchanged since before they were served: those below are unchanged too.
+        (NOW - timedelta(hours=2), [], ["1", "2", "3", "4"], 4),
+        # No answer: the plain way, every held item fetched.
+        (None, ["1", "2", "3", "4", "6", "7", "8", "9"], [], 0),
+    ],
+)
+def test_a_probe_decides_the_held_items_above_and_below_it(answer, fetched, still_held, ruled_out):
+    """Stored items the last run's day straddles (docs/site.md §3: ordered by modification)."""
+    lookup = lambda news_id: Stored(NOW - timedelta(hours=6), served=NOW)  # noqa: E731
+    walk = ListingWalk(Order.MODIFIED, lookup, since=NOW - timedelta(minutes=5))
+    items = [
+        ListingItem(str(n), f"{BASE}/article/business/{n}-x", LAST_RUNS_DAY) for n in range(1, 10)
+    ]
+    assert walk.consider(items) == ([], True)
+    assert walk.next_probe().news_id == "5" and walk.next_probe() is None, "one at a time"
+    assert [item.news_id for item in walk.probed(answer)] == fetched
+    assert [item.news_id for item, _ in walk.held] == still_held
+    assert walk.ruled_out == ruled_out
+
+
+def test_below_a_probe_unchanged_since_the_last_run_nothing_is_fetched_or_read():
+    lookup = lambda news_id: Stored(NOW - timedelta(hours=6), served=NOW)  # noqa: E731
+    walk = ListingWalk(Order.MODIFIED, lookup, since=NOW - timedelta(minutes=5))
+    items = [ListingItem(str(n), f"{BASE}/article/business/{n}-x", LAST_RUNS_DAY) for n in range(9)]
+    walk.consider(items[:3])
+    walk.next_probe()
+    walk.probed(NOW - timedelta(hours=6))
+    assert walk.consider(items[3:]) == ([], False), "ruled out as they come, and the walk ends"
+    assert walk.ruled_out == 1 + 6
+
+
+def test_probes_that_decide_nothing_give_way_to_the_plain_way():
+    """A listing whose order is not the pages' `updated`: each probe answers a time that
+    decides none of the others. After PROBES_IN_VAIN of them every held item is fetched."""
+    lookup = lambda news_id: Stored(NOW - timedelta(hours=6), served=NOW)  # noqa: E731
+    walk = ListingWalk(Order.MODIFIED, lookup, since=NOW - timedelta(minutes=5))
+    items = [ListingItem(str(n), f"{BASE}/article/business/{n}-x", LAST_RUNS_DAY) for n in range(9)]
+    walk.consider(items)
+    fetched = []
+    for _ in range(PROBES_IN_VAIN):
+        fetched.append(walk.next_probe().news_id)
+        released = walk.probed(NOW)  # served in the same minute: neither above nor below
+    assert walk.gave_up and len(released) == 9 - PROBES_IN_VAIN and walk.held == []
+    wanted, _ = walk.consider([ListingItem("x", f"{BASE}/article/business/x-x", LAST_RUNS_DAY)])
+    assert [item.news_id for item in wanted] == ["x"], "held no more"
 
 
 def test_news_analysis_reads_back_to_the_last_run_by_its_times():
@@ -634,16 +691,28 @@ def test_an_article_another_source_asked_for_is_awaited_by_the_complete_listing_
 # -- how deep an ordinary run reads (the month's simulation, benchmarks/simulate.py) --------------
 
 
-def walk_to_the_end(spider, site: ReplicaSite, listing) -> tuple[list[str], int]:
-    """Read `listing` as the crawl would, page after page while the spider asks for the next:
-    the ids of the articles requested, and the last page read."""
-    walk, page, requested = spider.walk(listing), 1, []
-    while True:
-        found = read_listing(spider, site, listing, page, walk)
-        requested += [urls.news_id(p) for p in found if p.startswith("/article/")]
-        if listing.path(page + 1) not in found:
-            return requested, page
-        page += 1
+def walk_to_the_end(
+    spider, site: ReplicaSite, listing, walk: ListingWalk | None = None
+) -> tuple[list[str], int]:
+    """Read `listing` as the crawl would, page after page while the spider asks for the next,
+    answering the article pages it fetches to decide what else to fetch (probes): the ids of the
+    articles requested, and the last page read."""
+    walk = walk or spider.walk(listing)
+    pending, requested, last_page = [spider.listing_request(listing, 1, walk)], [], 0
+    while pending:
+        request = pending.pop(0)
+        target = request.url.removeprefix(BASE)
+        if request.callback == spider.parse_listing:
+            last_page = request.cb_kwargs["page"]
+            answer = run(spider.parse_listing, served(site, target), **request.cb_kwargs)
+        elif news_id := urls.news_id(request.url):
+            requested.append(news_id)
+            probe = "probe" in request.meta
+            answer = run(spider.parse_article, served(site, target, request)) if probe else []
+        else:
+            answer = []
+        pending += [r for r in answer if isinstance(r, Request)]
+    return requested, last_page
 
 
 def analysis_listed(site: ReplicaSite, pages: int) -> set[str]:
@@ -709,17 +778,17 @@ def test_an_ordinary_walk_ends_where_the_listing_repeats_itself():
 
 
 @pytest.mark.parametrize(
-    ("latest", "served", "wanted"),
+    ("latest", "served", "decision"),
     [
-        (timedelta(hours=-1), timedelta(0), False),  # served after the latest the time allows
-        (timedelta(0), timedelta(0), False),
-        (timedelta(minutes=5), timedelta(0), True),  # maybe modified after it was served
-        (timedelta(hours=-1), None, True),  # not known: the last run's start decides
+        (timedelta(hours=-1), timedelta(0), "unchanged"),  # served after the latest time allowed
+        (timedelta(0), timedelta(0), "unchanged"),
+        (timedelta(minutes=5), timedelta(0), "held"),  # maybe modified after: a probe decides
+        (timedelta(hours=-1), None, "fetched"),  # not known: the last run's start decides
     ],
     ids=["served-after", "served-at", "served-before", "unknown"],
 )
 def test_a_listing_time_is_weighed_against_when_the_stored_revision_was_served(
-    latest, served, wanted
+    latest, served, decision
 ):
     """A stored article updated at 08:00, its page served at 12:00; the last run began at 10:00;
     a listing says it was modified up to `latest` after 12:00 (a span of a day, "Yesterday")."""
@@ -728,7 +797,10 @@ def test_a_listing_time_is_weighed_against_when_the_stored_revision_was_served(
     walk = ListingWalk(Order.MODIFIED, lookup=lambda _: stored, since=noon - timedelta(hours=2))
     span = Span(noon - timedelta(days=1), noon + latest)
     item = ListingItem("7", f"{BASE}/article/business/7-x", span)
-    assert walk.consider([item])[0] == ([item] if wanted else [])
+    wanted, _ = walk.consider([item])
+    held = [held for held, _ in walk.held]
+    expected = {"fetched": ([item], []), "held": ([], [item]), "unchanged": ([], [])}[decision]
+    assert (wanted, held) == expected
 
 
 def test_a_daily_run_asks_again_only_for_what_changed_though_yesterday_spans_a_day(tmp_path):
@@ -791,6 +863,35 @@ def test_a_listing_time_the_stored_page_disagrees_with_bounds_the_walk_by_the_li
     assert last_page == plain_last_page
     assert spider.crawler.stats.get_value(keys.LISTING_TIME_DISAGREES) > 0
     assert plain.crawler.stats.get_value(keys.LISTING_TIME_DISAGREES) is None
+
+
+def test_after_days_without_runs_probes_rule_out_the_last_runs_day(tmp_path):
+    """Found by the month's simulation: past 3 days `/news-analysis` shows the last run's day as
+    a date, a span from before that run to after every page it fetched was served, so none of
+    them could be ruled out by time: 1,021 of the catch-up's 4,437 article pages came back
+    unchanged. A few of them are fetched first; the listing is ordered by modification, so each
+    one's `updated` decides the held items above it (changed) and below it (unchanged)."""
+    site = ReplicaSite(articles=3000, seed=6)
+    before = site.now
+    marks = {"listings_since": before.isoformat()}
+    fetched = site.state_at(before + timedelta(minutes=2))
+    stored = records(fetched, fetched.ids())
+    site.advance(hours=84)
+    changed = site.changes_between(fetched.now, site.now)
+    changed = set(changed["new"]) | set(changed["updated"])
+    spider, _ = make_spider(tmp_path, stored, marks, served=fetched.now)
+    requested, last_page = walk_to_the_end(spider, site, NEWS_ANALYSIS)
+    assert changed & analysis_listed(site, last_page) <= set(requested), "nothing missed"
+    plain, _ = make_spider(tmp_path / "plain", stored, marks, served=fetched.now)
+    plain_walk = replace(plain.walk(NEWS_ANALYSIS), gave_up=True)
+    again, plain_last_page = walk_to_the_end(plain, site, NEWS_ANALYSIS, plain_walk)
+    # Here 3 pages fetched unchanged for 655, and 157 pages of the listing for 181: below a
+    # probe unchanged since the last run began, the walk ends.
+    assert len(set(requested) - changed) <= 10 < 100 < len(set(again) - changed)
+    assert last_page < plain_last_page
+    stats = spider.crawler.stats
+    assert stats.get_value(keys.LISTING_RULED_OUT) > 0
+    assert stats.get_value(keys.LISTING_PROBES_GAVE_UP) is None
 
 
 # -- GetAllNews's later pages, left to `/news-analysis` -------------------------------------------

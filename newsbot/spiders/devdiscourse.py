@@ -662,16 +662,19 @@ class DevdiscourseSpider(scrapy.Spider):
         now = self.note_server_time(response)
         items = self.listing_items(response, now)
         self.crawler.stats.inc_value(keys.LISTING_LINKS, len(items))
-        disagreed = walk.disagreed
+        disagreed, ruled_out = walk.disagreed, walk.ruled_out
         wanted, more = walk.consider(items)
         if walk.disagreed > disagreed:
             self.crawler.stats.inc_value(keys.LISTING_TIME_DISAGREES, walk.disagreed - disagreed)
+        if walk.ruled_out > ruled_out:
+            self.crawler.stats.inc_value(keys.LISTING_RULED_OUT, walk.ruled_out - ruled_out)
         for item in wanted:
             if self.is_known(item.news_id):
                 self.crawler.stats.inc_value(keys.LISTING_CHANGED)
             request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
             if request is not None:
                 yield request
+        yield from self.probe(walk)
         if listing is NEWS_ANALYSIS and page == 1 and len(items) >= ANALYSIS_PAGE_SIZE:
             self.read_analysis_back_to(items[-1])
         if more and self.walks_everything:
@@ -760,13 +763,17 @@ class DevdiscourseSpider(scrapy.Spider):
             self.crawler.stats.inc_value(keys.dropped(reason))
             self.logger.warning("Dropped %s: %s", response.url, reason.replace("_", " "))
             yield from self.backfill_lost(response)
+            yield from self.probe_lost(response)
             return
         if not page.is_article:
             self.crawler.stats.inc_value(keys.SKIPPED_NOT_ARTICLE)
             yield from self.backfill_lost(response)
+            yield from self.probe_lost(response)
             return
         self.crawler.stats.inc_value(keys.ARTICLES_PARSED)
         article = extract_article(response, self.crawler.stats, page)
+        if (walk := response.meta.get("probe")) is not None:
+            yield from self.probe_answered(walk, parse_datetime(article.updated or ""))
         if article.kind == LIVE_BLOG and article.id:
             self.crawler.stats.inc_value(keys.LIVEBLOG_PAGES)
             if self.disallowed(self.site_url(SUB_BLOGS.format(news_id=article.id, page=1))):
@@ -782,6 +789,47 @@ class DevdiscourseSpider(scrapy.Spider):
         if self.since_walk.outstanding:  # walking ids by creation time: when was this one
             created = parse_datetime(article.created or "")
             yield from self.since_walked(int(response.meta["news_id"]), created)
+
+    # -- probes: a held listing item's page, ruling out those below it (ListingWalk) --------------
+
+    def probe(self, walk: ListingWalk) -> Iterator[scrapy.Request]:
+        """The highest item the walk holds, fetched unless one is under way already."""
+        while (item := walk.next_probe()) is not None:
+            if item.news_id in self.requested:  # listed twice, or asked for by another source
+                walk.skip()
+                continue
+            self.crawler.stats.inc_value(keys.LISTING_PROBES)
+            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            if request is not None:
+                meta = {**request.meta, "probe": walk}
+                yield request.replace(errback=self.probe_failed, meta=meta)
+                return
+            # Over the budget (the run is cut short), or asked for already: the plain way.
+            yield from self.probe_answered(walk, None)
+
+    def probe_answered(
+        self, walk: ListingWalk, updated: datetime | None
+    ) -> Iterator[scrapy.Request]:
+        ruled_out, gave_up = walk.ruled_out, walk.gave_up
+        released = walk.probed(updated)
+        if walk.ruled_out > ruled_out:
+            self.crawler.stats.inc_value(keys.LISTING_RULED_OUT, walk.ruled_out - ruled_out)
+        if walk.gave_up > gave_up:
+            self.crawler.stats.inc_value(keys.LISTING_PROBES_GAVE_UP)
+        for item in released:
+            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            if request is not None:
+                yield request
+        yield from self.probe(walk)
+
+    def probe_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.request_failed(failure)
+        yield from self.probe_answered(failure.request.meta["probe"], None)
+
+    def probe_lost(self, response: Response) -> Iterator[scrapy.Request]:
+        """A probe that gave no article (an empty page, not an article): the plain way."""
+        if (walk := response.meta.get("probe")) is not None:
+            yield from self.probe_answered(walk, None)
 
     def backfill_lost(self, response: Response) -> Iterator[scrapy.Request]:
         """A backfill's id that gave no record this run: the next pass or run tries it again."""
