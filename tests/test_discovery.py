@@ -5,7 +5,7 @@ the replica's ground truth."""
 import asyncio
 import errno
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -803,21 +803,40 @@ def test_a_listing_time_is_weighed_against_when_the_stored_revision_was_served(
     assert (wanted, held) == expected
 
 
+@dataclass
+class LaterRun:
+    """A run at the replica's start (its pages served 2 minutes after it began) and the site
+    `hours` later: what that run stored, its marks (read back `read_back` past its start), when
+    its pages were served, and the ids new or updated since."""
+
+    site: ReplicaSite
+    stored: list[dict]
+    marks: dict
+    served: datetime
+    changed: set[str]
+
+
+def a_later_run(hours: float, read_back: timedelta = timedelta(0)) -> LaterRun:
+    site = ReplicaSite(articles=3000, seed=6)
+    marks = {"listings_since": (site.now - read_back).isoformat()}
+    fetched = site.state_at(site.now + timedelta(minutes=2))
+    stored = records(fetched, fetched.ids())
+    site.advance(hours=hours)
+    changes = site.changes_between(fetched.now, site.now)
+    return LaterRun(site, stored, marks, fetched.now, set(changes["new"]) | set(changes["updated"]))
+
+
 def test_a_daily_run_asks_again_only_for_what_changed_though_yesterday_spans_a_day(tmp_path):
     """Found by the month's simulation: a day after a run, `/news-analysis` shows the articles
     that run fetched as "Yesterday" (1-2 days back), a span past the run's start: all of them
     looked changed, and a daily run fetched the whole previous day again (1,078 of 2,394
     requests). Their pages were served after that span ends: the last run read the listing at
     its start and fetched the pages in the minutes after it, this one reads it at its start."""
-    site = ReplicaSite(articles=3000, seed=6)
-    before = site.now
-    marks = {"listings_since": (before - timedelta(hours=1)).isoformat()}  # read back past it
-    fetched = site.state_at(before + timedelta(minutes=2))
-    stored = records(fetched, fetched.ids())
-    site.advance(hours=24)
-    changed = site.changes_between(fetched.now, site.now)
-    changed = set(changed["new"]) | set(changed["updated"])
-    spider, _ = make_spider(tmp_path, stored, marks, served=fetched.now)
+    later = a_later_run(hours=24, read_back=timedelta(hours=1))  # read back past its start
+    site, stored, marks, changed = later.site, later.stored, later.marks, later.changed
+    before = later.served - timedelta(minutes=2)
+    fetched = site.state_at(later.served)
+    spider, _ = make_spider(tmp_path, stored, marks, served=later.served)
     requested, last_page = walk_to_the_end(spider, site, NEWS_ANALYSIS)
     assert changed & analysis_listed(site, last_page) <= set(requested)
     # Asked again: only those its "About 23 hours ago" (23-24 h back) may name as changed.
@@ -846,17 +865,15 @@ def test_a_listing_time_the_stored_page_disagrees_with_bounds_the_walk_by_the_li
     Where a stored page's time is not in the span the listing gives it (here a clock 5 h 30
     behind, SITE.md §8.3), the walk reads as far as the listing's own times say, and counts it.
     Only a time finer than the offset can show it: articles seen only as "Yesterday" cannot."""
-    site = ReplicaSite(articles=3000, seed=6)
-    before = site.now
-    marks = {"listings_since": (before - timedelta(hours=1)).isoformat()}
-    fetched = site.state_at(before + timedelta(minutes=2))
+    # "About 6 hours ago": times fine enough to disagree.
+    later = a_later_run(hours=6, read_back=timedelta(hours=1))
+    site, marks = later.site, later.marks
     clock_off = timedelta(hours=5, minutes=30)
     stored = [
         {**record, "updated": (datetime.fromisoformat(record["updated"]) - clock_off).isoformat()}
-        for record in records(fetched, fetched.ids())
+        for record in later.stored
     ]
-    site.advance(hours=6)  # "About 6 hours ago": times fine enough to disagree
-    spider, _ = make_spider(tmp_path, stored, marks, served=fetched.now)
+    spider, _ = make_spider(tmp_path, stored, marks, served=later.served)
     _, last_page = walk_to_the_end(spider, site, NEWS_ANALYSIS)
     plain, _ = make_spider(tmp_path / "unknown", stored, marks)
     _, plain_last_page = walk_to_the_end(plain, site, NEWS_ANALYSIS)
@@ -871,18 +888,12 @@ def test_after_days_without_runs_probes_rule_out_the_last_runs_day(tmp_path):
     them could be ruled out by time: 1,021 of the catch-up's 4,437 article pages came back
     unchanged. A few of them are fetched first; the listing is ordered by modification, so each
     one's `updated` decides the held items above it (changed) and below it (unchanged)."""
-    site = ReplicaSite(articles=3000, seed=6)
-    before = site.now
-    marks = {"listings_since": before.isoformat()}
-    fetched = site.state_at(before + timedelta(minutes=2))
-    stored = records(fetched, fetched.ids())
-    site.advance(hours=84)
-    changed = site.changes_between(fetched.now, site.now)
-    changed = set(changed["new"]) | set(changed["updated"])
-    spider, _ = make_spider(tmp_path, stored, marks, served=fetched.now)
+    later = a_later_run(hours=84)
+    site, stored, marks, changed = later.site, later.stored, later.marks, later.changed
+    spider, _ = make_spider(tmp_path, stored, marks, served=later.served)
     requested, last_page = walk_to_the_end(spider, site, NEWS_ANALYSIS)
     assert changed & analysis_listed(site, last_page) <= set(requested), "nothing missed"
-    plain, _ = make_spider(tmp_path / "plain", stored, marks, served=fetched.now)
+    plain, _ = make_spider(tmp_path / "plain", stored, marks, served=later.served)
     plain_walk = replace(plain.walk(NEWS_ANALYSIS), gave_up=True)
     again, plain_last_page = walk_to_the_end(plain, site, NEWS_ANALYSIS, plain_walk)
     # Here 3 pages fetched unchanged for 655, and 157 pages of the listing for 181: below a
