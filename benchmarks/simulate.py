@@ -515,11 +515,13 @@ def after_outages(results: list[dict]) -> list[str]:
         moments = [datetime.fromisoformat(tick["at"]) for tick in result["ticks"]]
         pause, number = max((b - a, n + 1) for n, (a, b) in enumerate(pairwise(moments)))
         tick = result["ticks"][number]
+        costs = " / ".join(f"{per_record([tick], tick['written'], a):.2f}" for a in APART)
+        pause_h = hours(pause.total_seconds() / 3600)
         notes.append(
-            f"outage, /api/ {result['robots']}ed: the first run after {pause} without runs "
-            f"exited {tick['status']}, made {tick['requests']} requests "
+            f"outage, /api/ {result['robots']}ed: the first run after {pause_h} without "
+            f"runs exited {tick['status']}, made {tick['requests']} requests "
             f"({tick['article_requests']} article pages), published {tick['written']} records "
-            f"in {tick['wall_s']:.0f} s"
+            f"in {tick['wall_s']:.0f} s: requests per record {costs}"
         )
     return notes
 
