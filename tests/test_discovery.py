@@ -863,7 +863,7 @@ def test_a_listing_time_the_stored_page_disagrees_with_bounds_the_walk_by_the_li
 ):
     """The shortcut above rests on an inference (the listing is ordered by the pages' `updated`).
     Where a stored page's time is not in the span the listing gives it (here a clock 5 h 30
-    behind, SITE.md §8.3), the walk reads as far as the listing's own times say, and counts it.
+    behind, docs/site.md §8.3), the walk reads as far as the listing's own times say, and counts it.
     Only a time finer than the offset can show it: articles seen only as "Yesterday" cannot."""
     # "About 6 hours ago": times fine enough to disagree.
     later = a_later_run(hours=6, read_back=timedelta(hours=1))
