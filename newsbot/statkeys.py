@@ -89,9 +89,9 @@ LISTING_CUT = "newsbot/discovery/listing_cut"
 # was bounded by the listing's time alone (its order is inferred to be the pages' `updated`).
 LISTING_TIME_DISAGREES = "newsbot/discovery/listing_time_disagrees"
 # Stored articles a timed listing shows at a time that ends after their page was served (the last
-# run's day as a date): the highest is fetched first (a probe), and its `updated` rules out those
-# below it served later (not fetched); after a failure or probes that rule out nothing, the walk
-# fetches the rest (gave_up).
+# run's day as a date): the middle one is fetched first (a probe), and its `updated` shows those
+# above it changed and rules out those below it served later (not fetched); after a failure or
+# probes that decide nothing, the walk fetches the rest (gave_up).
 LISTING_PROBES = "newsbot/discovery/listing_probes"
 LISTING_RULED_OUT = "newsbot/discovery/listing_ruled_out"
 LISTING_PROBES_GAVE_UP = "newsbot/discovery/listing_probes_gave_up"

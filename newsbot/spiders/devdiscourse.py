@@ -472,6 +472,9 @@ class DevdiscourseSpider(scrapy.Spider):
             url, callback=self.parse_article, errback=self.request_failed, meta={"news_id": news_id}
         )
 
+    def listed_article_request(self, item: ListingItem) -> scrapy.Request | None:
+        return self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+
     def note_server_time(self, response: Response) -> datetime:
         """The server's clock for this response (ours if it sent none)."""
         moment = server_time(response.headers.get("Date")) or datetime.now(UTC)
@@ -671,7 +674,7 @@ class DevdiscourseSpider(scrapy.Spider):
         for item in wanted:
             if self.is_known(item.news_id):
                 self.crawler.stats.inc_value(keys.LISTING_CHANGED)
-            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            request = self.listed_article_request(item)
             if request is not None:
                 yield request
         yield from self.probe(walk)
@@ -793,18 +796,18 @@ class DevdiscourseSpider(scrapy.Spider):
     # -- probes: a held listing item's page, ruling out those below it (ListingWalk) --------------
 
     def probe(self, walk: ListingWalk) -> Iterator[scrapy.Request]:
-        """The highest item the walk holds, fetched unless one is under way already."""
+        """The middle item the walk holds, fetched unless one is under way already."""
         while (item := walk.next_probe()) is not None:
             if item.news_id in self.requested:  # listed twice, or asked for by another source
                 walk.skip()
                 continue
             self.crawler.stats.inc_value(keys.LISTING_PROBES)
-            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            request = self.listed_article_request(item)
             if request is not None:
                 meta = {**request.meta, "probe": walk}
                 yield request.replace(errback=self.probe_failed, meta=meta)
                 return
-            # Over the budget (the run is cut short), or asked for already: the plain way.
+            # Over the budget (the run is cut short): the plain way, which the budget refuses too.
             yield from self.probe_answered(walk, None)
 
     def probe_answered(
@@ -817,7 +820,7 @@ class DevdiscourseSpider(scrapy.Spider):
         if walk.gave_up > gave_up:
             self.crawler.stats.inc_value(keys.LISTING_PROBES_GAVE_UP)
         for item in released:
-            request = self.article_request(urls.requestable_url(item.url), item.news_id, "listing")
+            request = self.listed_article_request(item)
             if request is not None:
                 yield request
         yield from self.probe(walk)
