@@ -246,6 +246,7 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
     Prints nothing when healthy, else one line per failed check or one line for an abort; the
     last line of a run that failed names its log.
     """
+    global _signalled
     try:
         # Every input, before anything is built or fetched: arguments, then settings (all of
         # them, one line each), the spider, the data directory and the site it holds.
@@ -260,6 +261,7 @@ def run_crawl(settings: Settings, spider_name: str, spider_args: Mapping[str, st
         return _usage(error)
     started = datetime.now(UTC)
     lock = RunLock(directory / LOCK_NAME)
+    _signalled = None
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _terminate)
     try:
@@ -432,7 +434,12 @@ def _crawl(
     global _process
     crawler = None
     try:
-        process = _process = AsyncCrawlerProcess(settings)
+        process = _process = SignalNotingProcess(settings)
+        # Only now, with the process whole: a signal raised inside its construction would
+        # leave asyncio's event loop half made, and its finalizer prints a traceback at exit.
+        # One that comes from here on is the process's graceful shutdown (`_terminate`).
+        if _signalled is not None:
+            raise Terminated(_stopped_while_starting(_signalled))
         crawler = process.create_crawler(spidercls)
         task = process.crawl(crawler, **spider_args)
         process.start()
@@ -448,29 +455,51 @@ def _crawl(
         logger.error("The crawl crashed", exc_info=crash)
     # Scrapy's documented way to read a late attribute that may never have been set.
     stats = crawler._stats.get_stats() if crawler is not None and crawler._stats else {}
+    if crash is None and _signalled is not None and keys.FINISH_REASON not in stats:
+        # The graceful shutdown came before the engine ran, so nothing closed the spider.
+        crash = Terminated(_stopped_while_starting(_signalled))
     return stats, crash
 
 
 class Terminated(Exception):
-    """SIGTERM or SIGINT before Scrapy's graceful-shutdown handler replaced ours: while the
-    crawler is built (and the seen store recovered)."""
+    """SIGTERM or SIGINT before the spider was open: the start is abandoned."""
+
+
+def _stopped_while_starting(signum: int) -> str:
+    return f"stopped by {signal.Signals(signum).name} while starting"
 
 
 # The crawler process of the run under way, once built: a signal then stops it gracefully.
 _process: AsyncCrawlerProcess | None = None
+# The signal the run got, if any. One that came before the process was whole ends the start as
+# soon as it is; one that stopped it before the spider was open is the reason it ended (`_crawl`).
+_signalled: int | None = None
 
 
 def _terminate(signum: int, frame: object) -> None:
     """Ours until Scrapy installs its own handler, which happens only once the reactor runs.
 
-    Before the crawler process exists, abort the start; after, do what Scrapy's handler will
+    Before the crawler process exists, note the signal: raising here would break off whatever
+    code was running, a library's constructor included. After, do what Scrapy's handler will
     do (its graceful shutdown; a second signal forces it), since raising inside the running
     reactor would be swallowed by it and the crawl would go on.
     """
+    global _signalled
     if _process is not None:
         _process._signal_shutdown(signum, frame)
-        return
-    raise Terminated(f"stopped by {signal.Signals(signum).name} while starting")
+    else:
+        _signalled = signum
+
+
+class SignalNotingProcess(AsyncCrawlerProcess):
+    """Scrapy's crawler process, noting the signal that stops it: one that comes while the
+    engine starts stops the reactor without closing the spider (Crawler.stop_async stops only a
+    running engine), and the run must still say why it ended."""
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        global _signalled
+        _signalled = signum
+        super()._signal_shutdown(signum, frame)
 
 
 class Watchdog:

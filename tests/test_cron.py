@@ -6,12 +6,16 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.settings import Settings
 
+from newsbot import cron
 from newsbot.cron import (
     ABORTED,
     HEALTH_FAILED,
@@ -296,6 +300,67 @@ def test_sigterm_while_starting_aborts_with_3(tmp_path: Path, slow_replica: Serv
     assert (crawl.returncode, out) == (ABORTED, "")
     assert len(err.splitlines()) == 1, err
     assert err.startswith("newsbot: aborted: ")
+
+
+def test_a_signal_while_the_process_is_built_ends_the_start_once_it_is_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = []
+
+    class SignalledWhileBuilt:
+        """Interrupted by SIGTERM halfway through its construction, as asyncio's event loop
+        once was: the rest of it must still run."""
+
+        def __init__(self, settings: Settings) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            built.append("whole")
+
+        def create_crawler(self, spidercls: type) -> None:
+            raise AssertionError("the start went on after the signal")
+
+    monkeypatch.setattr(cron, "SignalNotingProcess", SignalledWhileBuilt)
+    monkeypatch.setattr(cron, "_signalled", None)
+    previous = signal.signal(signal.SIGTERM, cron._terminate)
+    try:
+        with pytest.raises(Terminated) as stop:
+            cron._crawl(Settings(), type, {})
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert str(stop.value) == "stopped by SIGTERM while starting"
+    assert built == ["whole"]
+    assert cron._process is None
+
+
+def test_a_signal_before_the_engine_runs_is_the_reason_the_run_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scrapy's graceful shutdown stops only a running engine: a signal while it starts stops
+    the reactor with the spider still open, so the stats have no finish reason."""
+
+    class Crawler:
+        _stats = None
+
+    class StoppedWhileStarting(cron.SignalNotingProcess):
+        def __init__(self, settings: Settings) -> None:
+            """Nothing of Scrapy's is built: only the signal's path is under test."""
+
+        def create_crawler(self, spidercls: type) -> Crawler:
+            return Crawler()
+
+        def crawl(self, crawler: Crawler) -> Future[None]:
+            done: Future[None] = Future()
+            done.set_result(None)
+            return done
+
+        def start(self) -> None:
+            self._signal_shutdown(signal.SIGTERM, None)  # as Scrapy's handler calls it
+
+    monkeypatch.setattr(AsyncCrawlerProcess, "_signal_shutdown", lambda *args: None)
+    monkeypatch.setattr(cron, "SignalNotingProcess", StoppedWhileStarting)
+    monkeypatch.setattr(cron, "_signalled", None)
+    stats, crash = cron._crawl(Settings(), type, {})
+    assert (stats, str(crash)) == ({}, "stopped by SIGTERM while starting")
+    assert evaluate(stats, 60, crash).messages == ["aborted: stopped by SIGTERM while starting"]
 
 
 def test_run_time_cap_closes_the_crawl_with_3_and_publishes(
